@@ -1,0 +1,135 @@
+"""The one module that owns the access policy: who may do what on which table.
+
+- A tenant's NOLOGIN owner role owns its schema and every object in it, and can reach no other
+  tenant schema (no USAGE). It may reference the shared system tables its foreign keys point at.
+- The platform's FreeRADIUS login role may, in every tenant schema (and in the system schema for
+  legacy shared tenants), read only the RADIUS check/reply/group/nas tables and write only
+  radacct/radpostauth; it reads the username -> schema mapping; nothing else.
+- PUBLIC gets nothing in tenant schemas.
+
+Per-table grants are rendered here and executed inside the tenant's migration transaction (parallel
+GRANTs through pulumi-postgresql fail with "tuple concurrently updated" at scale). `expected_*`
+describe the same policy as data so `read` can report a revoked or an extra grant as drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+RADIUS_READ_TABLES = ("radcheck", "radreply", "radgroupcheck", "radgroupreply", "radusergroup", "nas")
+# SELECT on radacct: the accounting UPDATEs filter on it and Simultaneous-Use counts open sessions.
+RADIUS_WRITE_TABLES = {"radacct": ("SELECT", "INSERT", "UPDATE"), "radpostauth": ("INSERT",)}
+RADIUS_SEQUENCES = ("radacct_radacctid_seq", "radpostauth_id_seq")
+# Shared system tables a tenant's foreign keys point at.
+SYSTEM_TABLES_REFERENCED_BY_TENANTS = ("users",)
+SYSTEM_TABLES_READ_BY_RADIUS = ("radius_user_schema_mapping",)
+
+
+@dataclass(frozen=True, order=True)
+class Privilege:
+    grantee: str
+    table: str
+    privilege: str  # SELECT, INSERT, UPDATE, DELETE, REFERENCES, ...
+
+
+def radius_table_privileges(radius_role: str) -> set[Privilege]:
+    out = {Privilege(radius_role, t, "SELECT") for t in RADIUS_READ_TABLES}
+    for table, privs in RADIUS_WRITE_TABLES.items():
+        out |= {Privilege(radius_role, table, p) for p in privs}
+    return out
+
+
+def expected_tenant_privileges(radius_role: str) -> set[Privilege]:
+    """Table privileges in a tenant schema held by anyone but the owner."""
+    return radius_table_privileges(radius_role)
+
+
+def _grant_table(privs: tuple[str, ...], schema: str, table: str, role: str) -> sql.Composed:
+    return sql.SQL("GRANT {} ON TABLE {} TO {}").format(
+        sql.SQL(", ").join(sql.SQL(p) for p in privs),  # privilege keywords come from this module only
+        sql.Identifier(schema, table),
+        sql.Identifier(role),
+    )
+
+
+def _radius_grants(schema: str, radius_role: str) -> list[sql.Composed]:
+    stmts = [sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), sql.Identifier(radius_role))]
+    stmts += [_grant_table(("SELECT",), schema, t, radius_role) for t in RADIUS_READ_TABLES]
+    stmts += [_grant_table(p, schema, t, radius_role) for t, p in RADIUS_WRITE_TABLES.items()]
+    stmts += [
+        sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(schema, s), sql.Identifier(radius_role))
+        for s in RADIUS_SEQUENCES
+    ]
+    return stmts
+
+
+def tenant_grants(schema: str, owner_role: str, radius_role: str) -> list[sql.Composed]:
+    """Authoritative for the tenant schema: revoke whatever anyone but the owner holds, then grant
+    the policy. Runs inside the tenant's migration transaction, so no reader sees the gap."""
+    ident = sql.Identifier(schema)
+    stmts: list[sql.Composed] = [
+        sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(ident),
+        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(ident),
+        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM PUBLIC").format(ident),
+        sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {} FROM PUBLIC").format(ident),
+        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident, sql.Identifier(radius_role)),
+        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(ident, sql.Identifier(radius_role)),
+    ]
+    stmts += _radius_grants(schema, radius_role)
+    return stmts
+
+
+def revoke_extra_grantees(schema: str, grantees: list[str]) -> list[sql.Composed]:
+    """Repair drift: grantees that the policy does not name lose everything in the schema."""
+    ident = sql.Identifier(schema)
+    out: list[sql.Composed] = []
+    for g in sorted(grantees):
+        role = sql.Identifier(g)
+        out += [
+            sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident, role),
+            sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(ident, role),
+            sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident, role),
+        ]
+    return out
+
+
+def owner_system_grants(owner_role: str, system_schema: str = "public") -> list[sql.Composed]:
+    """What a tenant owner needs in the system schema: REFERENCES for its foreign keys."""
+    return [
+        _grant_table(("REFERENCES",), system_schema, t, owner_role) for t in SYSTEM_TABLES_REFERENCED_BY_TENANTS
+    ]
+
+
+def radius_system_grants(radius_role: str, system_schema: str = "public", *, hybrid: bool) -> list[sql.Composed]:
+    """The FreeRADIUS role in the system schema: the mapping, and for hybrid mode the legacy
+    shared RADIUS tables under the same read/write split as a tenant schema."""
+    stmts = [_grant_table(("SELECT",), system_schema, t, radius_role) for t in SYSTEM_TABLES_READ_BY_RADIUS]
+    if hybrid:
+        stmts += _radius_grants(system_schema, radius_role)[1:]  # public USAGE is PostgreSQL's default
+    return stmts
+
+
+# Catalog query used by `read` to compare the live grants with the policy (drift detection).
+TABLE_GRANTS_QUERY = sql.SQL(
+    """
+    SELECT r.rolname, c.relname, a.privilege_type
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    CROSS JOIN LATERAL aclexplode(c.relacl) a
+    JOIN pg_roles r ON r.oid = a.grantee
+    WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.grantee <> c.relowner
+    UNION ALL
+    SELECT 'PUBLIC', c.relname, a.privilege_type
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    CROSS JOIN LATERAL aclexplode(c.relacl) a
+    WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.grantee = 0
+    """
+)
+
+
+def diff_privileges(live: set[Privilege], expected: set[Privilege]) -> tuple[set[Privilege], set[Privilege]]:
+    """(missing, extra) table privileges."""
+    return expected - live, live - expected

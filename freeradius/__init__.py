@@ -1,0 +1,1 @@
+"""FreeRADIUS configuration rendered from the validated spec."""

@@ -1,0 +1,1 @@
+"""RouterOS convergence over the API (librouteros)."""

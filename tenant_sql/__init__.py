@@ -1,0 +1,1 @@
+"""Tenant SQL: versioned migrations, the migrator, the tenant context for applications."""
