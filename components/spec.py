@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    TypeAdapter,
     ValidationError,
     field_validator,
 )
@@ -301,8 +302,6 @@ def _pydantic_issues(err: ValidationError, prefix: str) -> list[SpecIssue]:
             msg = "unknown field"
         elif e["type"] == "missing":
             msg = "required field is missing"
-        elif e.get("ctx", {}).get("error") is not None:
-            msg = str(e["ctx"]["error"])
         issues.append(SpecIssue(full or "<root>", msg.removeprefix("Value error, ")))
     return issues
 
@@ -374,6 +373,9 @@ def build_spec(
             for issue in _pydantic_issues(e, ""):
                 path = f"{prefix}.{issue.path}" if prefix.startswith("tenants[") else f"{prefix} {issue.path}"
                 issues.append(SpecIssue(path.replace(".[", "["), issue.reason))
+            partial = _partial_tenant(raw, e)
+            if partial is not None:
+                tenants.append((where, partial))
 
     resolved: list[ResolvedTenant] = []
     if platform is not None:
@@ -382,6 +384,34 @@ def build_spec(
         raise SpecError(issues)
     assert platform is not None
     return StackSpec(stack=stack, platform=platform, tenants=tuple(resolved))
+
+
+_LIST_FIELDS = {"routers": RouterSpec, "packages": PackageSpec, "users": UserSpec}
+
+
+def _partial_tenant(raw: Any, err: ValidationError) -> TenantSpec | None:
+    """The valid parts of an invalid tenant, so the cross checks still report their findings
+    (all errors at once). Invalid list items are dropped; other invalid fields are left unset."""
+    if not isinstance(raw, Mapping):
+        return None
+    bad = {e["loc"][0] for e in err.errors() if e["loc"]}
+    fields: dict[str, Any] = {}
+    for name, info in TenantSpec.model_fields.items():
+        if name not in raw:
+            if not info.is_required():
+                fields[name] = info.get_default(call_default_factory=True)
+            continue
+        if name in _LIST_FIELDS and isinstance(raw[name], list):
+            items = []
+            for item in raw[name]:
+                try:
+                    items.append(_LIST_FIELDS[name].model_validate(item))
+                except ValidationError:
+                    pass
+            fields[name] = items
+        elif name not in bad:
+            fields[name] = TypeAdapter(info.annotation).validate_python(raw[name])
+    return TenantSpec.model_construct(**fields)
 
 
 def _at(where: str, field: str) -> str:
@@ -414,29 +444,34 @@ def _cross_check(
 
     resolved: list[ResolvedTenant] = []
     for where, t in tenants:
-        unique("slug", t.slug, _at(where, "slug"), "slug")
-        unique("id", str(t.id), _at(where, "id"), "tenant id")
+        # A tenant that failed field validation arrives partial (see _partial_tenant): its invalid
+        # fields are unset, and the checks that need them are skipped.
+        slug: str | None = getattr(t, "slug", None)
+        tenant_id = getattr(t, "id", None)
+        tunnel_prefix: IPv4Network | None = getattr(t, "tunnel_prefix", None)
+        if slug is not None:
+            unique("slug", slug, _at(where, "slug"), "slug")
+        if tenant_id is not None:
+            unique("id", str(tenant_id), _at(where, "id"), "tenant id")
         schema: str | None = None
         owner: str | None = None
-        if t.isolation == "shared":
+        if getattr(t, "isolation", None) == "shared":
             schema = naming.SHARED_SCHEMA
             if not platform.hybrid_mode:
                 issues.append(
                     SpecIssue(_at(where, "isolation"), "shared tenants need platform.hybrid_mode: true")
                 )
-        else:
+        elif slug is not None and getattr(t, "isolation", None) == "schema":
             try:
-                if len(t.slug) > naming.max_slug_length(prefix):
-                    raise NamingError(
-                        t.slug, f"slug is longer than {naming.max_slug_length(prefix)} characters"
-                    )
-                schema = naming.schema_name(t.slug, prefix)
+                if len(slug) > naming.max_slug_length(prefix):
+                    raise NamingError(slug, f"slug is longer than {naming.max_slug_length(prefix)} characters")
+                schema = naming.schema_name(slug, prefix)
                 owner = naming.owner_role(schema)
                 unique("schema", schema, _at(where, "slug"), "schema name")
             except NamingError as e:
                 issues.append(SpecIssue(_at(where, "slug"), str(e)))
 
-        limits = _effective_limits(platform.limits, t.limits)
+        limits = _effective_limits(platform.limits, getattr(t, "limits", PartialLimits()))
         for field, count, limit in (
             ("routers", len(t.routers), limits.max_routers),
             ("users", len(t.users), limits.max_users),
@@ -458,7 +493,11 @@ def _cross_check(
             unique("nas", r.nas_identifier, f"{rw}.nas_identifier", "NAS identifier")
             if r.wireguard_public_key:
                 unique("wgkey", r.wireguard_public_key, f"{rw}.wireguard_public_key", "WireGuard public key")
-            why = address_plan.check_router_address(t.tunnel_prefix, wg.hub_address, r.tunnel_ip)
+            why = (
+                address_plan.check_router_address(tunnel_prefix, wg.hub_address, r.tunnel_ip)
+                if tunnel_prefix is not None
+                else None
+            )
             if why:
                 issues.append(SpecIssue(f"{rw}.tunnel_ip", why))
             _check_secret(issues, f"{rw}.radius_secret", r.radius_secret, MIN_SECRET_LENGTH)
@@ -480,13 +519,13 @@ def _cross_check(
                 issues.append(SpecIssue(f"{uw}.package", f"a {u.role} needs a package"))
             _check_secret(issues, f"{uw}.password", u.password, MIN_USER_PASSWORD_LENGTH)
 
-        if schema is not None:
+        if schema is not None and slug is not None:
             resolved.append(
                 ResolvedTenant(spec=t, schema_name=schema, owner_role=owner, limits=limits, source=where)
             )
 
     for pi in address_plan.check_tenant_prefixes(
-        wg.pool, wg.hub_address, [(_at(w, "tunnel_prefix"), t.tunnel_prefix) for w, t in tenants]
+        wg.pool, wg.hub_address, [(_at(w, "tunnel_prefix"), t.tunnel_prefix) for w, t in tenants if hasattr(t, "tunnel_prefix")]
     ):
         issues.append(SpecIssue(pi.where, pi.reason))
     # Issues raised for "already used by" name the first place; strip the secret value itself.
