@@ -1,0 +1,548 @@
+"""The migration files create the schema the application and FreeRADIUS expect, and nothing else.
+
+Each test gets a fresh database (pg_conn) with the system files applied and real tenant schemas
+built as the migrator will build them (tests/sql_apply.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import errors, sql
+
+from tenant_sql.tables import LEGACY_SHARED_TABLES, RADIUS_TABLES, SYSTEM_TABLES, TENANT_TABLES
+from tests.sql_apply import SYSTEM_FILES, TENANT_FILES, add_tenant, apply_system, replay_tenant_files
+
+# Column names of the stock FreeRADIUS 3.2 PostgreSQL tables (mods-config/sql/main/postgresql).
+STOCK_COLUMNS = {
+    "radacct": {
+        "radacctid",
+        "acctsessionid",
+        "acctuniqueid",
+        "username",
+        "realm",
+        "nasipaddress",
+        "nasportid",
+        "nasporttype",
+        "acctstarttime",
+        "acctupdatetime",
+        "acctstoptime",
+        "acctinterval",
+        "acctsessiontime",
+        "acctauthentic",
+        "connectinfo_start",
+        "connectinfo_stop",
+        "acctinputoctets",
+        "acctoutputoctets",
+        "calledstationid",
+        "callingstationid",
+        "acctterminatecause",
+        "servicetype",
+        "framedprotocol",
+        "framedipaddress",
+        "framedipv6address",
+        "framedipv6prefix",
+        "framedinterfaceid",
+        "delegatedipv6prefix",
+        "class",
+    },
+    "radcheck": {"id", "username", "attribute", "op", "value"},
+    "radreply": {"id", "username", "attribute", "op", "value"},
+    "radgroupcheck": {"id", "groupname", "attribute", "op", "value"},
+    "radgroupreply": {"id", "groupname", "attribute", "op", "value"},
+    "radusergroup": {"id", "username", "groupname", "priority"},
+    "radpostauth": {
+        "id",
+        "username",
+        "pass",
+        "reply",
+        "calledstationid",
+        "callingstationid",
+        "authdate",
+        "class",
+    },
+    "nas": {"id", "nasname", "shortname", "type", "ports", "secret", "server", "community", "description"},
+}
+MONEY_COLUMNS = {
+    ("packages", "price"),
+    ("payments", "amount"),
+    ("users", "account_balance"),
+    ("departments", "budget"),
+    ("positions", "min_salary"),
+    ("positions", "max_salary"),
+    ("employees", "salary"),
+    ("expenses", "amount"),
+    ("revenues", "amount"),
+}
+ALPHA_ID = str(uuid.uuid4())
+BRAVO_ID = str(uuid.uuid4())
+
+
+@pytest.fixture
+def db(pg_conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """System files plus two tenant schemas, tenant_alpha and tenant_bravo."""
+    apply_system(pg_conn)
+    add_tenant(pg_conn, "alpha", ALPHA_ID)
+    add_tenant(pg_conn, "bravo", BRAVO_ID)
+    yield pg_conn
+
+
+def tables_in(conn: psycopg.Connection, schema: str) -> dict[str, str]:
+    """table -> owner role."""
+    rows = conn.execute(
+        "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p')",
+        (schema,),
+    ).fetchall()
+    return dict(rows)
+
+
+def snapshot(conn: psycopg.Connection, schema: str) -> dict[str, set[tuple]]:
+    """Catalog shape of one schema: tables, columns, indexes, constraints, triggers, functions."""
+    q = {
+        "tables": "SELECT c.relname, c.relkind::text, pg_get_userbyid(c.relowner) FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(s)s",
+        "columns": "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+        " pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+        " WHERE n.nspname = %(s)s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped",
+        "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %(s)s",
+        "constraints": "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
+        " JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %(s)s",
+        "triggers": "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+        " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %(s)s AND NOT t.tgisinternal",
+        "functions": "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p"
+        " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(s)s",
+    }
+    return {k: set(conn.execute(v, {"s": schema}).fetchall()) for k, v in q.items()}
+
+
+def test_table_constants_are_exactly_what_the_files_create(db: psycopg.Connection) -> None:
+    for name, tup in [("SYSTEM", SYSTEM_TABLES), ("LEGACY", LEGACY_SHARED_TABLES), ("TENANT", TENANT_TABLES)]:
+        assert len(tup) == len(set(tup)), f"{name}_TABLES has duplicates"
+    assert set(RADIUS_TABLES) <= set(SYSTEM_TABLES) and set(RADIUS_TABLES) <= set(TENANT_TABLES)
+    assert not set(SYSTEM_TABLES) & set(LEGACY_SHARED_TABLES)
+    assert set(tables_in(db, "public")) == set(SYSTEM_TABLES) | set(LEGACY_SHARED_TABLES)
+    assert set(tables_in(db, "tenant_alpha")) == set(TENANT_TABLES)
+
+
+def test_each_tenant_owns_its_own_copy(db: psycopg.Connection) -> None:
+    for schema in ("tenant_alpha", "tenant_bravo"):
+        owner = f"{schema}_owner"
+        assert tables_in(db, schema) == {t: owner for t in TENANT_TABLES}
+        # Sequences, indexes and functions too: the owner can migrate them, nobody else owns any.
+        others = db.execute(
+            "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND pg_get_userbyid(c.relowner) <> %s",
+            (schema, owner),
+        ).fetchall()
+        assert others == []
+        funcs = db.execute(
+            "SELECT p.proname, pg_get_userbyid(p.proowner) FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
+            (schema,),
+        ).fetchall()
+        assert sorted(funcs) == [("set_updated_at", owner), ("update_hotspot_users_updated_at", owner)]
+    # The copies are distinct tables: a row in one tenant is not in the other.
+    db.execute(
+        "INSERT INTO tenant_alpha.routers (name, ip_address, username, password) VALUES ('r1', '0.0.0.0/32', 'u', 'p')"
+    )
+    assert db.execute("SELECT count(*) FROM tenant_bravo.routers").fetchone() == (0,)
+    # Nothing tenant-only lands in public.
+    tenant_only = set(TENANT_TABLES) - set(SYSTEM_TABLES) - set(LEGACY_SHARED_TABLES)
+    assert "tenant_ip_pools" in tenant_only and "genieacs_devices" in tenant_only
+    assert not tenant_only & set(tables_in(db, "public"))
+
+
+def test_every_uuid_primary_key_has_a_default(db: psycopg.Connection) -> None:
+    rows = db.execute(
+        """
+        SELECT n.nspname, c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid)
+        FROM pg_constraint k
+        JOIN pg_class c ON c.oid = k.conrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (k.conkey)
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE k.contype = 'p' AND a.atttypid = 'uuid'::regtype
+          AND n.nspname IN ('public', 'tenant_alpha', 'tenant_bravo')
+        """
+    ).fetchall()
+    assert len(rows) > 60
+    missing = [(s, t, c) for s, t, c, default in rows if default != "gen_random_uuid()"]
+    assert missing == []
+
+
+def test_money_is_numeric_and_no_float_columns(db: psycopg.Connection) -> None:
+    types = {
+        (s, t, c): ty
+        for s, t, c, ty in db.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema IN ('public', 'tenant_alpha')"
+        ).fetchall()
+    }
+    for table, column in MONEY_COLUMNS:
+        schemas = ["public"] if table == "users" else ["tenant_alpha"]
+        if table in ("packages", "payments"):
+            schemas = ["public", "tenant_alpha"]
+        for s in schemas:
+            assert types[(s, table, column)] == "numeric", (s, table, column)
+    floats = [k for k, ty in types.items() if ty in ("double precision", "real")]
+    assert floats == []
+
+
+def test_radius_tables_keep_stock_columns(db: psycopg.Connection) -> None:
+    for schema in ("tenant_alpha", "public"):
+        for table, stock in STOCK_COLUMNS.items():
+            cols = {
+                r[0]
+                for r in db.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+                    (schema, table),
+                )
+            }
+            assert stock <= cols, (schema, table, stock - cols)
+        extra = {
+            r[0]: (r[1], r[2])
+            for r in db.execute(
+                "SELECT column_name, is_nullable, character_maximum_length FROM information_schema.columns"
+                " WHERE table_schema = %s AND table_name = 'radacct'",
+                (schema,),
+            )
+        }
+        assert {"acctstartdelay", "acctstopdelay", "groupname"} <= set(extra)
+        assert extra["calledstationid"][0] == "YES" and extra["callingstationid"][0] == "YES"
+        assert extra["acctterminatecause"][0] == "YES"
+        assert extra["nasportid"][1] is None or extra["nasportid"][1] >= 253
+        pk = db.execute(
+            "SELECT a.attname FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid"
+            " AND a.attnum = ANY (k.conkey) WHERE k.contype = 'p' AND k.conrelid = %s::regclass",
+            (f"{schema}.radacct",),
+        ).fetchall()
+        assert pk == [("radacctid",)]
+        nullable_pass = db.execute(
+            "SELECT is_nullable FROM information_schema.columns WHERE table_schema = %s"
+            " AND table_name = 'radpostauth' AND column_name = 'pass'",
+            (schema,),
+        ).fetchone()
+        assert nullable_pass == ("YES",)
+        # components.access_policy grants USAGE on exactly these sequences.
+        for seq in ("radacct_radacctid_seq", "radpostauth_id_seq"):
+            assert db.execute("SELECT to_regclass(%s)", (f"{schema}.{seq}",)).fetchone()[0] is not None
+
+
+def _strip(rows: set[tuple], schema: str) -> set[tuple]:
+    return {tuple(v.replace(f"{schema}.", "") if isinstance(v, str) else v for v in r) for r in rows}
+
+
+def test_public_and_tenant_radius_tables_are_identical(db: psycopg.Connection) -> None:
+    """FreeRADIUS runs the same SQL against both, so the definitions must not drift apart."""
+    pub, ten = snapshot(db, "public"), snapshot(db, "tenant_alpha")
+    radius = set(RADIUS_TABLES)
+    for kind in ("columns", "constraints"):
+        left = {r for r in _strip(pub[kind], "public") if r[0] in radius}
+        right = {r for r in _strip(ten[kind], "tenant_alpha") if r[0] in radius}
+        assert left == right and left, kind
+    tables = db.execute(
+        "SELECT schemaname, indexname, tablename FROM pg_indexes WHERE schemaname IN ('public', 'tenant_alpha')"
+    ).fetchall()
+    on_radius = {(s, n) for s, n, t in tables if t in radius}
+    left = {r for r in _strip(pub["indexes"], "public") if ("public", r[0]) in on_radius}
+    right = {r for r in _strip(ten["indexes"], "tenant_alpha") if ("tenant_alpha", r[0]) in on_radius}
+    assert left == right and len(left) >= 15
+
+
+def test_radacct_indexes_for_freeradius(db: psycopg.Connection) -> None:
+    defs = {
+        n: d
+        for n, d in db.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'tenant_alpha' AND tablename = 'radacct'"
+        )
+    }
+    assert "WHERE (acctstoptime IS NULL)" in defs["radacct_active_session_idx"]
+    assert defs["radacct_acctuniqueid_unique"].startswith("CREATE UNIQUE INDEX")
+    assert "(nasipaddress, acctstoptime)" in defs["radacct_nasipaddress_acctstoptime_index"]
+    assert "(username, acctstoptime)" in defs["radacct_username_acctstoptime_index"]
+
+
+def test_only_public_users_is_referenced_across_schemas(db: psycopg.Connection) -> None:
+    rows = db.execute(
+        """
+        SELECT DISTINCT tn.nspname, t.relname FROM pg_constraint k
+        JOIN pg_class s ON s.oid = k.conrelid JOIN pg_namespace sn ON sn.oid = s.relnamespace
+        JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+        WHERE k.contype = 'f' AND sn.nspname = 'tenant_alpha' AND tn.nspname <> 'tenant_alpha'
+        """
+    ).fetchall()
+    assert rows == [("public", "users")]
+
+
+def _fk(conn: psycopg.Connection, schema: str, name: str) -> tuple[str, str]:
+    row = conn.execute(
+        "SELECT k.confdeltype::text, k.confrelid::regclass::text FROM pg_constraint k"
+        " JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = %s AND k.conname = %s",
+        (schema, name),
+    ).fetchone()
+    assert row is not None, (schema, name)
+    return row
+
+
+def test_payments_keep_history_when_a_package_is_deleted(db: psycopg.Connection) -> None:
+    assert _fk(db, "tenant_alpha", "payments_package_id_foreign") == ("n", "tenant_alpha.packages")
+    assert _fk(db, "public", "payments_package_id_foreign") == ("n", "packages")
+
+
+def test_router_configs_unique_and_upsert(db: psycopg.Connection) -> None:
+    cons = db.execute(
+        "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace"
+        " WHERE n.nspname = ANY (%s) AND k.conname = 'router_configs_router_id_config_type_unique'",
+        (["tenant_alpha", "tenant_bravo", "public"],),
+    ).fetchall()
+    assert cons == [("UNIQUE (router_id, config_type)",)] * 3
+    with db.transaction():
+        db.execute("SET LOCAL search_path TO tenant_alpha, public")
+        rid = db.execute(
+            "INSERT INTO routers (name, ip_address, username, password) VALUES ('r', '0.0.0.0/32', 'u', 'p') RETURNING id"
+        ).fetchone()[0]
+        for content in ("a", "b"):
+            db.execute(
+                "INSERT INTO router_configs (router_id, config_type, config_content) VALUES (%s, 'vpn', %s)"
+                " ON CONFLICT (router_id, config_type) DO UPDATE SET config_content = EXCLUDED.config_content",
+                (rid, content),
+            )
+        assert db.execute("SELECT config_content FROM router_configs").fetchall() == [("b",)]
+
+
+def test_mapping_table_is_the_seed_shape(db: psycopg.Connection) -> None:
+    cols = db.execute(
+        "SELECT column_name, data_type, character_maximum_length, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND table_name = 'radius_user_schema_mapping' ORDER BY ordinal_position"
+    ).fetchall()
+    assert cols == [
+        ("id", "bigint", None, "NO"),
+        ("username", "character varying", 64, "NO"),
+        ("schema_name", "character varying", 64, "NO"),
+        ("tenant_id", "uuid", None, "YES"),
+        ("user_role", "character varying", 32, "YES"),
+        ("is_active", "boolean", None, "NO"),
+        ("created_at", "timestamp without time zone", None, "YES"),
+        ("updated_at", "timestamp without time zone", None, "YES"),
+    ]
+    idx = {
+        n: d
+        for n, d in db.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'radius_user_schema_mapping'"
+        )
+    }
+    assert set(idx) == {
+        "radius_user_schema_mapping_pkey",
+        "radius_user_schema_mapping_username_unique",
+        "radius_user_schema_mapping_schema_name_index",
+        "radius_user_schema_mapping_username_is_active_index",
+        "radius_user_schema_mapping_tenant_id_index",
+    }
+    assert idx["radius_user_schema_mapping_username_unique"].startswith("CREATE UNIQUE INDEX")
+    assert "(username, is_active)" in idx["radius_user_schema_mapping_username_is_active_index"]
+    assert _fk(db, "public", "radius_user_schema_mapping_tenant_id_foreign") == ("c", "tenants")
+    comment = db.execute(
+        "SELECT obj_description('public.radius_user_schema_mapping'::regclass, 'pg_class')"
+    ).fetchone()[0]
+    assert comment and "FreeRADIUS" in comment
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "public.radcheck --",
+        "x; drop table y",
+        "pg_catalog",
+        "pg_temp_1",
+        "information_schema",
+        "Tenant_alpha",
+        "tenant-alpha",
+        "1tenant",
+        "",
+        "t" * 64,
+        "tenant_ä",
+    ],
+)
+def test_mapping_check_refuses_unsafe_schema_names(db: psycopg.Connection, schema: str) -> None:
+    with pytest.raises(errors.CheckViolation):
+        db.execute(
+            "INSERT INTO public.radius_user_schema_mapping (username, schema_name) VALUES ('u', %s)",
+            (schema,),
+        )
+
+
+@pytest.mark.parametrize("schema", ["public", "tenant_alpha", "t" * 63])
+def test_mapping_check_accepts_plain_names(db: psycopg.Connection, schema: str) -> None:
+    db.execute(
+        "INSERT INTO public.radius_user_schema_mapping (username, schema_name) VALUES ('u', %s)", (schema,)
+    )
+
+
+def test_replaying_every_file_changes_nothing(db: psycopg.Connection) -> None:
+    before = {s: snapshot(db, s) for s in ("public", "tenant_alpha", "tenant_bravo")}
+    apply_system(db)
+    replay_tenant_files(db, "tenant_alpha", "tenant_alpha_owner")
+    replay_tenant_files(db, "tenant_bravo", "tenant_bravo_owner")
+    after = {s: snapshot(db, s) for s in before}
+    for s in before:
+        for kind in before[s]:
+            assert before[s][kind] == after[s][kind], (s, kind)
+    assert len(before["tenant_alpha"]["indexes"]) > 150
+
+
+def test_replay_recreates_a_dropped_table(db: psycopg.Connection) -> None:
+    before = snapshot(db, "tenant_alpha")
+    db.execute("DROP TABLE tenant_alpha.vouchers")
+    db.execute("DROP TABLE tenant_alpha.radacct")
+    db.execute("DROP TABLE public.vouchers")
+    assert "vouchers" not in tables_in(db, "tenant_alpha")
+    apply_system(db)
+    replay_tenant_files(db, "tenant_alpha", "tenant_alpha_owner")
+    assert snapshot(db, "tenant_alpha") == before
+    assert "vouchers" in tables_in(db, "public")
+
+
+def test_application_statements_work_in_a_tenant_schema(db: psycopg.Connection) -> None:
+    with db.transaction():
+        db.execute("SET LOCAL search_path TO tenant_alpha, public")
+        router = db.execute(
+            "INSERT INTO routers (name, ip_address, username, password) VALUES ('hq', '0.0.0.0/32', 'traidnet_user', 'x')"
+            " RETURNING id, status, port, snmp_version"
+        ).fetchone()
+        assert router[0] is not None and router[1:] == ("unknown", 8728, "v3")
+        package = db.execute(
+            "INSERT INTO packages (type, name, duration, upload_speed, download_speed, price, devices)"
+            " VALUES ('hotspot', '1 hour', '1 hour', '3 Mbps', '3 Mbps', 19.99, 1) RETURNING id, price"
+        ).fetchone()
+        assert str(package[1]) == "19.99"
+        user = db.execute(
+            "INSERT INTO hotspot_users (username, password, phone_number, package_id)"
+            " VALUES ('+254712345678', 'bcrypt', '+254712345678', %s) RETURNING id, updated_at",
+            (package[0],),
+        ).fetchone()
+        db.execute("UPDATE hotspot_users SET data_used = 5 WHERE id = %s", (user[0],))
+        assert (
+            db.execute("SELECT updated_at FROM hotspot_users WHERE id = %s", (user[0],)).fetchone()[0]
+            is not None
+        )
+        payment = db.execute(
+            "INSERT INTO payments (mac_address, phone_number, package_id, router_id, amount, transaction_id)"
+            " VALUES ('aa:bb:cc:dd:ee:ff', '+254712345678', %s, %s, 19.99, 'ws_CO_1') RETURNING id",
+            (package[0], router[0]),
+        ).fetchone()
+        # Models that never fill ids: the database does.
+        cred = db.execute(
+            "INSERT INTO hotspot_credentials (hotspot_user_id, payment_id, username, plain_password, phone_number)"
+            " VALUES (%s, %s, 'u', 'p', '+254712345678') RETURNING id",
+            (user[0], payment[0]),
+        ).fetchone()
+        assert payment[0] is not None and cred[0] is not None
+        db.execute("DELETE FROM packages WHERE id = %s", (package[0],))
+        assert db.execute("SELECT package_id FROM payments WHERE id = %s", (payment[0],)).fetchone() == (
+            None,
+        )
+
+
+def test_stock_freeradius_accounting_statements(db: psycopg.Connection) -> None:
+    """The stock rlm_sql queries (as expanded for one session) against a tenant radacct."""
+    t = "tenant_alpha.radacct"
+    bridge = "bridge-hotspot-" + "x" * 32  # a generated 47-character port id
+    start = sql.SQL(
+        """
+        INSERT INTO {t} (AcctSessionId, AcctUniqueId, UserName, Realm, NASIPAddress, NASPortId, NASPortType,
+            AcctStartTime, AcctUpdateTime, AcctStopTime, AcctSessionTime, AcctAuthentic, ConnectInfo_start,
+            ConnectInfo_Stop, AcctInputOctets, AcctOutputOctets, CalledStationId, CallingStationId,
+            AcctTerminateCause, ServiceType, FramedProtocol, FramedIpAddress, FramedIpv6Address,
+            FramedIpv6Prefix, FramedInterfaceId, DelegatedIpv6Prefix, Class)
+        VALUES ('81a00001', 'f1e2d3c4b5a6978800112233445566ff', 'alice', NULLIF('', ''), '10.8.0.2',
+            NULLIF(%(port)s, ''), 'Wireless-802.11', TO_TIMESTAMP(1700000000), TO_TIMESTAMP(1700000000), NULL,
+            0, 'RADIUS', '', NULL, 0, 0, 'hotspot1', 'AA-BB-CC-DD-EE-FF', NULL, '', '',
+            NULLIF('10.5.50.10', '')::inet, NULLIF('', '')::inet, NULLIF('', '')::inet, NULLIF('', ''),
+            NULLIF('', '')::inet, '0x74656e616e74')
+        ON CONFLICT (AcctUniqueId) DO UPDATE SET AcctStartTime = TO_TIMESTAMP(1700000000)
+        WHERE {t}.AcctUniqueId = 'f1e2d3c4b5a6978800112233445566ff' AND {t}.AcctStopTime IS NULL
+        """
+    ).format(t=sql.SQL(t))
+    db.execute(start, {"port": bridge})
+    db.execute(start, {"port": bridge})  # a retransmitted Start upserts
+    db.execute(
+        sql.SQL(
+            "UPDATE {t} SET FramedIPAddress = NULLIF('10.5.50.10', '')::inet, AcctSessionTime = 60,"
+            " AcctInterval = (1700000060 - EXTRACT(EPOCH FROM (COALESCE(AcctUpdateTime, AcctStartTime)))),"
+            " AcctUpdateTime = TO_TIMESTAMP(1700000060), AcctInputOctets = 10, AcctOutputOctets = 20"
+            " WHERE AcctUniqueId = 'f1e2d3c4b5a6978800112233445566ff' AND AcctStopTime IS NULL"
+        ).format(t=sql.SQL(t))
+    )
+    # The application's insert path sends NULL station ids.
+    db.execute(
+        sql.SQL(
+            "INSERT INTO {t} (acctsessionid, acctuniqueid, username, nasipaddress, acctstarttime,"
+            " calledstationid, callingstationid, acctstartdelay) VALUES ('s2', 'u2', 'bob', '10.8.0.2', now(), NULL, NULL, 0)"
+        ).format(t=sql.SQL(t))
+    )
+    # Accounting-On from the NAS closes every open session of that NAS.
+    closed = db.execute(
+        sql.SQL(
+            "UPDATE {t} SET AcctStopTime = TO_TIMESTAMP(1700000100), AcctUpdateTime = TO_TIMESTAMP(1700000100),"
+            " AcctSessionTime = (1700000100 - EXTRACT(EPOCH FROM(AcctStartTime))), AcctTerminateCause = 'NAS-Reboot'"
+            " WHERE AcctStopTime IS NULL AND NASIPAddress = '10.8.0.2' AND AcctStartTime <= TO_TIMESTAMP(1700000100)"
+        ).format(t=sql.SQL(t))
+    ).rowcount
+    assert closed == 1
+    row = db.execute(
+        sql.SQL(
+            "SELECT radacctid, nasportid, acctinputoctets, acctterminatecause FROM {t} WHERE username = 'alice'"
+        ).format(t=sql.SQL(t))
+    ).fetchone()
+    assert row[0] is not None and row[1:] == (bridge, 10, "NAS-Reboot")
+    db.execute(
+        "INSERT INTO tenant_alpha.radpostauth (username, reply, authdate, class)"
+        " VALUES ('alice', 'Access-Accept', now(), '0x01')"
+    )
+    assert db.execute("SELECT pass FROM tenant_alpha.radpostauth").fetchall() == [(None,)]
+
+
+def test_legacy_public_tables_carry_tenant_id_with_an_index(db: psycopg.Connection) -> None:
+    via_router = {"router_configs", "wireguard_peers"}
+    for table in LEGACY_SHARED_TABLES:
+        cols = {
+            r[0]
+            for r in db.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s",
+                (table,),
+            )
+        }
+        if table in via_router:
+            assert "tenant_id" not in cols and "router_id" in cols
+            continue
+        assert "tenant_id" in cols, table
+        assert _fk(db, "public", f"{table}_tenant_id_foreign") == ("c", "tenants")
+        leading = db.execute(
+            "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+            " WHERE i.indrelid = %s::regclass AND a.attname = 'tenant_id'",
+            (f"public.{table}",),
+        ).fetchone()[0]
+        assert leading >= 1, f"public.{table} has no index led by tenant_id"
+
+
+def test_files_follow_the_migrator_contract() -> None:
+    """Ordered 4-digit names; no transaction control, role or search_path changes, psql meta-commands."""
+    assert SYSTEM_FILES and TENANT_FILES
+    for files in (SYSTEM_FILES, TENANT_FILES):
+        versions = [int(p.name[:4]) for p in files]
+        assert versions == sorted(set(versions)) and versions[0] == 1
+        for path in files:
+            text = path.read_text().upper()
+            code = "\n".join(line.split("--")[0] for line in text.splitlines())
+            for banned in ("BEGIN;", "COMMIT", "ROLLBACK", "SET SEARCH_PATH TO", "SET ROLE", "SET LOCAL"):
+                assert banned not in code, (path.name, banned)
+            assert not any(line.lstrip().startswith("\\") for line in code.splitlines()), path.name
