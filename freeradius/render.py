@@ -120,17 +120,24 @@ def _conninfo_value(value: str) -> str:
 
 
 def _conninfo(db: DbParams) -> str:
+    """Everything but the password: rlm_sql logs radius_db at start-up."""
     parts = {
         "host": db.host,
         "port": str(db.port),
         "dbname": db.dbname,
         "user": db.user,
-        "password": db.password,
         "sslmode": db.sslmode,
         "connect_timeout": str(db.connect_timeout),
         "application_name": "freeradius",
     }
     return " ".join(f"{k}={_conninfo_value(v)}" for k, v in parts.items())
+
+
+def _db_password(password: str) -> str:
+    """rlm_sql_postgresql appends ` password='<value>'` to the conninfo without escaping."""
+    if "'" in password or "\\" in password:
+        raise RenderError("platform.radius.login_password: must not contain a quote (') or a backslash")
+    return password
 
 
 # ----------------------------------------------------------------------------- context
@@ -221,7 +228,8 @@ def _context(spec: StackSpec, db: DbParams, options: RenderOptions) -> dict[str,
         "clients": _clients(spec, options),
         "require_message_authenticator": "yes" if radius.require_message_authenticator else "no",
         "pool": radius.pool,
-        "radius_db": fr_string(_conninfo(db), "platform.database / platform.radius.login_password"),
+        "radius_db": fr_string(_conninfo(db), "platform.database"),
+        "db_password": fr_string(_db_password(db.password), "platform.radius.login_password"),
         "vendor_id": radius.vendor_id,
         "reject_delay": options.reject_delay,
         "mapping_cache_ttl": options.mapping_cache_ttl,

@@ -23,7 +23,7 @@ from freeradius.render import (
 )
 from tests.conftest import DEV_STACK
 
-DB = DbParams(host="127.0.0.1", port=5999, dbname="hotspot", user="freeradius", password="pw'with\"quotes\\")
+DB = DbParams(host="127.0.0.1", port=5999, dbname="hotspot", user="freeradius", password='pw"with-dquote')
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +103,9 @@ def test_sql_module_qualifies_every_table_and_never_sets_search_path(spec, tmp_p
     assert not [ln for ln in sql_mod.splitlines() if "auto_escape" in ln and not ln.lstrip().startswith("#")]
     code = [ln for f in files.values() for ln in f.splitlines() if not ln.lstrip().startswith("#")]
     assert not [ln for ln in code if "search_path" in ln.lower()]
-    # The libpq conninfo is quoted for libpq and for FreeRADIUS's parser.
-    assert r"password='pw\\'with\"quotes\\\\'" in sql_mod
+    # The password is its own item (rlm_sql logs radius_db), quoted for FreeRADIUS's parser.
+    assert 'password = "pw\\"with-dquote"' in sql_mod
+    assert "pw" not in re.search(r"radius_db = (.*)", sql_mod).group(1)
     queries = files["mods-config/sql/main/postgresql/queries.conf"]
     assert not [ln for ln in queries.splitlines() if "nasreload" in ln and not ln.lstrip().startswith("#")]
     post_auth = queries.split("\npost-auth {", 1)[1]
@@ -147,6 +148,8 @@ def test_bad_values_are_refused_naming_the_field(spec, tmp_path):
     with pytest.raises(RenderError, match="both 5"):
         render_files(spec, db=DB, options=_opts(tmp_path, auth_port=5, acct_port=5))
     assert fr_string('a"b\\c', "f") == '"a\\"b\\\\c"'
+    with pytest.raises(RenderError, match="login_password"):
+        render_files(spec, db=DbParams("h", 1, "d", "u", "it's"), options=_opts(tmp_path))
 
 
 def test_swap_replaces_an_existing_tree(spec, tmp_path):
