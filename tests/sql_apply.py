@@ -25,9 +25,12 @@ def apply_system(conn: psycopg.Connection) -> None:
 
 
 def replay_tenant_files(conn: psycopg.Connection, schema: str, owner: str) -> None:
-    """The tenant files in one transaction, as the owner, search_path = the tenant schema only."""
+    """The tenant files in one transaction, as the owner, search_path = the tenant schema only
+    (after the owner's grants in public, as the migrator does in every tenant transaction)."""
     naming.validate_schema_name(schema)
     with conn.transaction():
+        for stmt in owner_system_grants(owner):
+            conn.execute(stmt)
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
         for path in TENANT_FILES:
@@ -44,15 +47,13 @@ def register_tenant(conn: psycopg.Connection, schema: str, tenant_id: str) -> No
 
 
 def apply_tenant(conn: psycopg.Connection, schema: str, owner: str, tenant_id: str) -> None:
-    """Create the owner role and schema, grant what the owner needs in public, register the tenant
-    (the radcheck trigger looks it up), then run the tenant files."""
+    """Create the owner role and schema, register the tenant (the radcheck trigger looks it up),
+    then run the tenant files."""
     naming.validate_schema_name(schema)
     conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(owner)))
     conn.execute(
         sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(schema), sql.Identifier(owner))
     )
-    for stmt in owner_system_grants(owner):
-        conn.execute(stmt)
     register_tenant(conn, schema, tenant_id)
     replay_tenant_files(conn, schema, owner)
 

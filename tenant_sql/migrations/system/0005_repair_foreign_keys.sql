@@ -1,0 +1,89 @@
+-- System schema: restore foreign keys lost when a referenced table was dropped and replayed.
+-- CREATE TABLE IF NOT EXISTS leaves an existing table alone, so when a referenced table was dropped
+-- with CASCADE and a replay recreated it, the foreign keys of the tables pointing at it are gone.
+-- This block re-adds every foreign key the files declare that the catalog lacks (a no-op on a
+-- healthy schema: one catalog query). The list repeats the inline definitions; a test drops the
+-- referenced tables, replays and compares the whole catalog with the original.
+DO $$
+DECLARE
+    fk record;
+BEGIN
+    FOR fk IN
+        SELECT v.tbl, v.con, v.def
+        FROM (VALUES
+        ('users', 'users_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('sessions', 'sessions_user_id_foreign', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE'),
+        ('radius_user_schema_mapping', 'radius_user_schema_mapping_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('packages', 'packages_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('tenant_vpn_tunnels', 'tenant_vpn_tunnels_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('system_logs', 'system_logs_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('system_logs', 'system_logs_user_id_foreign', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL'),
+        ('routers', 'routers_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('router_configs', 'router_configs_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('router_services', 'router_services_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('router_services', 'router_services_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('router_vpn_configs', 'router_vpn_configs_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('router_vpn_configs', 'router_vpn_configs_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('wireguard_peers', 'wireguard_peers_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('access_points', 'access_points_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('access_points', 'access_points_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('ap_active_sessions', 'ap_active_sessions_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('ap_active_sessions', 'ap_active_sessions_access_point_id_foreign', 'FOREIGN KEY (access_point_id) REFERENCES access_points(id) ON DELETE CASCADE'),
+        ('ap_active_sessions', 'ap_active_sessions_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('package_router', 'package_router_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('package_router', 'package_router_package_id_foreign', 'FOREIGN KEY (package_id) REFERENCES packages(id) ON DELETE CASCADE'),
+        ('package_router', 'package_router_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('payments', 'payments_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('payments', 'payments_user_id_foreign', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL'),
+        ('payments', 'payments_package_id_foreign', 'FOREIGN KEY (package_id) REFERENCES packages(id) ON DELETE SET NULL'),
+        ('payments', 'payments_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE SET NULL'),
+        ('user_subscriptions', 'user_subscriptions_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('user_subscriptions', 'user_subscriptions_user_id_foreign', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE'),
+        ('user_subscriptions', 'user_subscriptions_package_id_foreign', 'FOREIGN KEY (package_id) REFERENCES packages(id) ON DELETE CASCADE'),
+        ('user_subscriptions', 'user_subscriptions_payment_id_foreign', 'FOREIGN KEY (payment_id) REFERENCES payments(id) ON DELETE SET NULL'),
+        ('payment_reminders', 'payment_reminders_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('payment_reminders', 'payment_reminders_user_id_foreign', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE'),
+        ('payment_reminders', 'payment_reminders_subscription_id_foreign', 'FOREIGN KEY (subscription_id) REFERENCES user_subscriptions(id) ON DELETE CASCADE'),
+        ('service_control_logs', 'service_control_logs_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('service_control_logs', 'service_control_logs_user_id_foreign', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL'),
+        ('service_control_logs', 'service_control_logs_subscription_id_foreign', 'FOREIGN KEY (subscription_id) REFERENCES user_subscriptions(id) ON DELETE SET NULL'),
+        ('hotspot_users', 'hotspot_users_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('hotspot_users', 'hotspot_users_package_id_foreign', 'FOREIGN KEY (package_id) REFERENCES packages(id) ON DELETE SET NULL'),
+        ('hotspot_sessions', 'hotspot_sessions_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('hotspot_sessions', 'hotspot_sessions_hotspot_user_id_foreign', 'FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users(id) ON DELETE CASCADE'),
+        ('hotspot_credentials', 'hotspot_credentials_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('hotspot_credentials', 'hotspot_credentials_hotspot_user_id_foreign', 'FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users(id) ON DELETE CASCADE'),
+        ('hotspot_credentials', 'hotspot_credentials_payment_id_foreign', 'FOREIGN KEY (payment_id) REFERENCES payments(id) ON DELETE SET NULL'),
+        ('user_sessions', 'user_sessions_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('user_sessions', 'user_sessions_payment_id_foreign', 'FOREIGN KEY (payment_id) REFERENCES payments(id) ON DELETE CASCADE'),
+        ('vouchers', 'vouchers_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('vouchers', 'vouchers_package_id_foreign', 'FOREIGN KEY (package_id) REFERENCES packages(id) ON DELETE CASCADE'),
+        ('vouchers', 'vouchers_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE SET NULL'),
+        ('vouchers', 'vouchers_used_by_foreign', 'FOREIGN KEY (used_by) REFERENCES users(id) ON DELETE SET NULL'),
+        ('radius_sessions', 'radius_sessions_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('radius_sessions', 'radius_sessions_hotspot_user_id_foreign', 'FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users(id) ON DELETE CASCADE'),
+        ('radius_sessions', 'radius_sessions_payment_id_foreign', 'FOREIGN KEY (payment_id) REFERENCES payments(id) ON DELETE SET NULL'),
+        ('radius_sessions', 'radius_sessions_package_id_foreign', 'FOREIGN KEY (package_id) REFERENCES packages(id) ON DELETE SET NULL'),
+        ('session_disconnections', 'session_disconnections_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('session_disconnections', 'session_disconnections_radius_session_id_foreign', 'FOREIGN KEY (radius_session_id) REFERENCES radius_sessions(id) ON DELETE CASCADE'),
+        ('session_disconnections', 'session_disconnections_hotspot_user_id_foreign', 'FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users(id) ON DELETE CASCADE'),
+        ('session_disconnections', 'session_disconnections_disconnected_by_foreign', 'FOREIGN KEY (disconnected_by) REFERENCES users(id) ON DELETE SET NULL'),
+        ('data_usage_logs', 'data_usage_logs_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('data_usage_logs', 'data_usage_logs_hotspot_user_id_foreign', 'FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users(id) ON DELETE CASCADE'),
+        ('data_usage_logs', 'data_usage_logs_radius_session_id_foreign', 'FOREIGN KEY (radius_session_id) REFERENCES radius_sessions(id) ON DELETE CASCADE'),
+        ('vpn_configurations', 'vpn_configurations_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE'),
+        ('vpn_configurations', 'vpn_configurations_router_id_foreign', 'FOREIGN KEY (router_id) REFERENCES routers(id) ON DELETE CASCADE'),
+        ('vpn_configurations', 'vpn_configurations_tenant_vpn_tunnel_id_foreign', 'FOREIGN KEY (tenant_vpn_tunnel_id) REFERENCES tenant_vpn_tunnels(id) ON DELETE CASCADE'),
+        ('vpn_subnet_allocations', 'vpn_subnet_allocations_tenant_id_foreign', 'FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE')
+        ) AS v (tbl, con, def)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_constraint k
+            WHERE k.conrelid = pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema())
+                                                      || '.' || pg_catalog.quote_ident(v.tbl))
+              AND k.conname = v.con)
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s',
+                                  pg_catalog.current_schema(), fk.tbl, fk.con, fk.def);
+    END LOOP;
+END
+$$;
