@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from components import naming
 from components.errors import HotspotError, MigrationError
 from components.spec import ResolvedTenant, StackSpec
 from tenant_sql import registry
@@ -46,6 +47,7 @@ from tenant_sql.migrator import (
 
 Progress = Callable[[str], None]
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default scram_iterations
+ROLES_LOCK_KEY = naming.advisory_lock_key("hotspot:roles")
 
 
 # ---------------------------------------------------------------- passwords
@@ -293,6 +295,15 @@ def _converge_radius_role(
     conn: psycopg.Connection[Any], role: str, password: str, report: ProvisionReport
 ) -> bool:
     """Returns True when the role was created (its grants must then be applied)."""
+    with conn.transaction():
+        # Two provisioners starting together must not both CREATE ROLE (roles are cluster-wide).
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [ROLES_LOCK_KEY])
+        return _converge_radius_role_locked(conn, role, password, report)
+
+
+def _converge_radius_role_locked(
+    conn: psycopg.Connection[Any], role: str, password: str, report: ProvisionReport
+) -> bool:
     state = _read_roles(conn, [role]).get(role)
     ident = sql.Identifier(role)
     if state is None:
