@@ -31,6 +31,7 @@ from pyrad.dictionary import Dictionary
 from components.spec import StackSpec, load_stack
 from freeradius.render import DbParams, ExtraClient, RenderOptions, render_config
 from tenant_sql.devcluster import Cluster
+from tenant_sql.provision import provision_stack
 from tests.conftest import DEV_STACK, _drop_test_roles
 
 # Routers of the dev stack, played from these source addresses.
@@ -110,38 +111,9 @@ def free_udp_ports(n: int, host: str = "127.0.0.1") -> list[int]:
 
 
 def provision(conninfo: str, spec: StackSpec, radius_password: str) -> None:
-    """The dev stack through the project's own provisioning (roles, schemas, migrations, grants,
-    tenants rows, then tenant_sql.radius_data.converge_tenant for every tenant)."""
-    try:
-        from tenant_sql.provision import provision_stack
-    except ImportError:  # TEMPORARY until tenant_sql/provision.py lands: same steps, by hand
-        _provision_by_hand(conninfo, spec, radius_password)
-        return
+    """The dev stack through the project's own provisioning: roles, schemas, migrations, grants,
+    tenants rows, then tenant_sql.radius_data.converge_tenant for every tenant."""
     provision_stack(conninfo, spec, radius_password=radius_password)
-
-
-def _provision_by_hand(conninfo: str, spec: StackSpec, radius_password: str) -> None:
-    from tenant_sql import migrator, radius_data
-
-    role = spec.platform.radius.login_role
-    prefix = spec.platform.tenant_schema_prefix
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(radius_password)))
-        migrator.migrate(conn, [migrator.SYSTEM_TARGET], radius_role=role, hybrid=True).raise_for_errors()
-        targets = []
-        for t in spec.tenants:
-            schema = None if t.shared else t.schema_name
-            conn.execute(
-                "INSERT INTO public.tenants (id, name, slug, email, schema_name, schema_created) VALUES (%s, %s, %s, %s, %s, %s)",
-                (t.spec.id, t.spec.name, t.slug, t.spec.email or f"{t.slug}@tenants.invalid", schema, schema is not None),
-            )
-            if schema:
-                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(t.owner_role)))
-                conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(schema), sql.Identifier(t.owner_role)))
-                targets.append(migrator.Target(schema, "tenant", prefix=prefix))
-        migrator.migrate(conn, targets, radius_role=role, hybrid=True).raise_for_errors()
-        for t in spec.tenants:
-            radius_data.converge_tenant(conn, spec, t)
 
 
 # ----------------------------------------------------------------------------- server
