@@ -17,6 +17,7 @@ import pulumi
 from pulumi.runtime import mocks as pmocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as psettings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -60,27 +61,43 @@ class RecordingMonitor(pmocks.MockMonitor):
     def __init__(self) -> None:
         super().__init__(_Mocks())
         self.registrations: list[Registration] = []
+        self.outputs: dict[str, dict[str, Any]] = {}  # component urn -> registered outputs
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC name
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            self.registrations.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    dependencies=list(request.dependencies),
-                    provider=request.provider,
-                    protect=bool(request.protect),
-                    custom=bool(request.custom),
-                    inputs=dict(inputs),
-                    additional_secret_outputs=list(request.additionalSecretOutputs),
-                    delete_before_replace=bool(request.deleteBeforeReplace),
-                )
+        # MockMonitor.RegisterResource, recording the request's options as well (one
+        # deserialisation: the benchmark runs through here).
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        pmocks._ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        args = pmocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(args)
+        obj = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pmocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=urn,
+                parent=request.parent,
+                dependencies=list(request.dependencies),
+                provider=request.provider,
+                protect=bool(request.protect),
+                custom=bool(request.custom),
+                inputs=dict(inputs),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
-        return response
+        )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC name
+        self.outputs[request.urn] = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+        return super().RegisterResourceOutputs(request)
 
 
 def set_config(values: Mapping[str, Any], secret_keys: tuple[str, ...] = ()) -> None:
