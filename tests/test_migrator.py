@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from psycopg import sql
 
 from components.errors import (
@@ -450,3 +452,21 @@ def test_schema_statements_is_what_migrate_runs(tree: dict[str, Path]) -> None:
     assert sys_text[2] == 'SET LOCAL search_path TO "public"'
     assert sys_text[-1] == 'GRANT SELECT ON TABLE "public"."radius_user_schema_mapping" TO "test_radius"'
     assert not any("ROLE" in s for s in sys_text)
+
+
+# ---------------------------------------------------------------- splitter property
+
+_PIECES = st.sampled_from([
+    "SELECT 1", "x", " ", "\n", "'a;b'", "'it''s;'", "E'\\';'", '"semi;colon"', "$$ ; $$", "$fn$ BEGIN; END; $fn$",
+    "/* ; */", "/* /* ; */ */", "-- ;\n", "(1)", "a.b", "::int",
+])
+
+
+@given(st.lists(st.lists(_PIECES, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=6))
+def test_split_statements_finds_every_top_level_semicolon(bodies: list[str]) -> None:
+    bodies = [b for b in bodies if "SELECT 1" in b]  # statements with code in them
+    text = ";\n".join(bodies)
+    got = split_statements(text)
+    assert len(got) == len(bodies)
+    for stmt in got:
+        assert text[stmt.start:stmt.end] == stmt.text and "SELECT 1" in stmt.text
