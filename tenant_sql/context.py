@@ -72,6 +72,12 @@ class TenantContext:
     @contextmanager
     def _block(self, scope: Scope) -> Iterator[None]:
         depth = len(self._stack)
+        outer_path: str | None = None
+        if depth == 0 and self.conn.info.transaction_status == TransactionStatus.INTRANS:
+            # The outermost block is a savepoint inside the caller's transaction: remember the
+            # caller's search_path so that it is back in force after the block.
+            row = self.conn.execute("SELECT current_setting('search_path')").fetchone()
+            outer_path = str(row[0]) if row else None
         with self.conn.transaction():
             self._set_local(scope)
             self._stack.append(scope)
@@ -83,8 +89,11 @@ class TenantContext:
                 self._stack.pop()
         # The savepoint is gone. RELEASE keeps a SET LOCAL made inside it, so put the outer
         # context back explicitly (after a rollback to the savepoint this is a harmless repeat).
-        if self._stack and self.conn.info.transaction_status == TransactionStatus.INTRANS:
-            self._set_local(self._stack[-1])
+        if self.conn.info.transaction_status == TransactionStatus.INTRANS:
+            if self._stack:
+                self._set_local(self._stack[-1])
+            elif outer_path is not None:
+                self.conn.execute("SELECT set_config('search_path', %s, true)", [outer_path])
 
     # -------------------------------------------------------------- set without a block
 

@@ -85,6 +85,18 @@ def test_nested_blocks_restore_the_outer_context(db: str) -> None:
         assert _names(conn, "public.items") == ["sys"]
 
 
+def test_block_inside_a_callers_transaction_restores_the_callers_path(db: str) -> None:
+    with psycopg.connect(db) as conn:  # non-autocommit: the caller's transaction is already open
+        conn.execute("SELECT 1")
+        ctx = TenantContext(conn)
+        with ctx.tenant("tenant_a"):
+            conn.execute("INSERT INTO items VALUES ('in a')")
+        assert _path(conn) == DEFAULT_PATH  # not tenant_a for the rest of the caller's transaction
+        conn.execute("INSERT INTO items VALUES ('in public')")
+        conn.commit()
+        assert _names(conn, "tenant_a.items") == ["in a"] and _names(conn, "public.items") == ["in public"]
+
+
 def test_set_tenant_inside_a_block_is_undone_on_exit(db: str) -> None:
     with psycopg.connect(db, autocommit=True) as conn:
         ctx = TenantContext(conn)
