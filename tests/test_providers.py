@@ -1,0 +1,280 @@
+"""Every dynamic provider against a throwaway PostgreSQL, driven the way the engine drives it:
+create, no-op diff, update, read after manual drift (then repaired by the next update), delete
+(which never drops data). The resources and their inputs are the program's own (dev stack)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from pathlib import Path
+from typing import Any
+
+import dill
+import psycopg
+import pytest
+import yaml
+from psycopg import sql
+from pulumi import dynamic as dyn
+
+from components import program
+from components.errors import HotspotError
+from components.providers.base import HotspotProvider
+from components.providers.migrations import MigrationsProvider
+from tests.pulumi_engine import MiniEngine, load_provider, stack_config, wire
+from tests.pulumi_harness import RecordingMonitor, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+
+
+def declare(cfg: dict[str, Any]) -> RecordingMonitor:
+    return run_program(program.run, config=cfg, secret_keys=("hotspot:dbAdminPassword",))
+
+
+def up(cfg: dict[str, Any], engine: MiniEngine | None = None) -> tuple[MiniEngine, dict[str, str]]:
+    monitor = declare(cfg)
+    conninfo = _conninfo(cfg)
+    engine = engine or MiniEngine(conninfo, cfg)
+    engine.config = cfg
+    steps = engine.up(monitor.registrations)
+    return engine, {s.name: s.op for s in steps}
+
+
+def _conninfo(cfg: dict[str, Any]) -> str:
+    d = cfg["hotspot:platform"]["database"]
+    return psycopg.conninfo.make_conninfo(
+        host=d["host"], port=d["port"], dbname=d["dbname"], user=d["admin_user"], password=cfg["hotspot:dbAdminPassword"]
+    )
+
+
+@pytest.fixture
+def cfg(pg_db: str) -> dict[str, Any]:
+    return stack_config(DEV, pg_db)
+
+
+@pytest.fixture
+def deployed(cfg: dict[str, Any]) -> MiniEngine:
+    engine, ops = up(cfg)
+    assert set(ops.values()) == {"create"}
+    return engine
+
+
+def q(conninfo: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return conn.execute(query, params or None).fetchall()  # type: ignore[arg-type]
+
+
+def run_sql(conninfo: str, stmt: sql.Composable | str) -> None:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(stmt)  # type: ignore[arg-type]
+
+
+def secrets_of(cfg: dict[str, Any]) -> set[str]:
+    out = {cfg["hotspot:dbAdminPassword"], cfg["hotspot:platform"]["radius"]["login_password"]}
+    for t in cfg["hotspot:tenants"]:
+        out |= {u["password"] for u in t.get("users", [])} | {r["radius_secret"] for r in t.get("routers", [])}
+    return out
+
+
+def drift_then_repair(engine: MiniEngine, cfg: dict[str, Any], name: str) -> list[str]:
+    """refresh -> drift reported for `name` -> next up updates exactly the drifted resources ->
+    refresh clean. Returns the drift lines."""
+    drift = engine.refresh()
+    assert drift[name], f"{name}: the drift was not reported"
+    _, ops = up(cfg, engine)
+    for resource, lines in drift.items():
+        assert ops[resource] == ("update" if lines else "same"), (resource, lines, ops[resource])
+    after = engine.refresh()
+    assert not any(after.values()), after
+    return drift[name]
+
+
+# ------------------------------------------------------------------ the whole dev stack
+
+
+def test_create_then_second_up_changes_nothing(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    assert q(c, "SELECT slug, schema_name, schema_created FROM public.tenants ORDER BY slug") == [
+        ("alpha", "tenant_alpha", True), ("bravo", "tenant_bravo", True), ("charlie-legacy", None, False),
+    ]
+    assert q(c, "SELECT username, schema_name FROM public.radius_user_schema_mapping ORDER BY 1") == [
+        ("+254712345678", "tenant_alpha"), ("alice", "tenant_alpha"), ("alpha-admin", "tenant_alpha"),
+        ("bob", "tenant_bravo"), ("brian.o@bravo", "tenant_bravo"), ("carol", "public"),
+    ]
+    assert q(c, "SELECT value FROM tenant_alpha.radcheck WHERE username = 'alice'") == [("alice-pass-1",)]
+    _, ops = up(cfg, deployed)
+    assert set(ops.values()) == {"same"}, ops
+    assert not any(deployed.refresh().values())
+
+
+def test_outputs_are_complete_and_hold_no_password(deployed: MiniEngine, cfg: dict[str, Any]):
+    secrets = secrets_of(cfg)
+    for name, (_, outs) in deployed.state.items():
+        text = repr(outs)
+        assert not any(s in text for s in secrets), f"{name} outputs carry a secret"
+    _, mig = deployed.state["alpha-migrations"]
+    assert mig["schema"] == "tenant_alpha" and mig["drift"] == [] and mig["applied"]
+    _, rad = deployed.state["alpha-radius"]
+    assert rad["declared_users"] == sorted(["alice", "+254712345678", "alpha-admin"])
+    assert rad["credentials_digest"] and rad["drift"] == []
+    _, reg = deployed.state["charlie-legacy-registry"]
+    assert reg["row"]["slug"] == "charlie-legacy"
+
+
+def test_configured_provider_pickles_without_credentials(deployed: MiniEngine, cfg: dict[str, Any]):
+    for name, provider in deployed.providers.items():
+        assert provider._settings is not None  # configure() ran
+        blob = dill.dumps(provider)
+        assert not any(s.encode() in blob for s in secrets_of(cfg)), name
+        assert dill.loads(blob)._settings is None
+
+
+def test_check_and_diff_do_no_io(deployed: MiniEngine):
+    """An auditor's preview: an unconfigured provider (no credentials, no database) still
+    checks and diffs."""
+    for name, (id_, outs) in deployed.state.items():
+        provider = deployed.providers.get(name)
+        if provider is None:
+            continue
+        blank = type(provider)(provider.stack, provider.base_dir)
+        news = {k: outs[k] for k in provider.INPUTS if k in outs}
+        assert not blank.check(outs, news).failures
+        assert blank.diff(id_, outs, news).changes is False
+        with pytest.raises(HotspotError, match="not configured"):
+            blank.read(id_, outs)
+
+
+# ------------------------------------------------------------------ migrations
+
+
+def test_tenant_migrations_dropped_table_revoked_and_extra_grant_are_drift_and_repaired(
+    deployed: MiniEngine, cfg: dict[str, Any]
+):
+    c = deployed.conninfo
+    run_sql(c, "DROP TABLE tenant_alpha.radpostauth")
+    run_sql(c, "REVOKE SELECT ON tenant_alpha.radcheck FROM freeradius")
+    run_sql(c, "GRANT SELECT ON tenant_alpha.payments TO freeradius")
+    lines = drift_then_repair(deployed, cfg, "alpha-migrations")
+    text = "\n".join(lines)
+    assert "table tenant_alpha.radpostauth is missing" in text
+    assert "privilege missing: SELECT on radcheck to freeradius" in text
+    assert "privilege not in the policy: SELECT on payments to freeradius" in text
+    assert q(c, "SELECT to_regclass('tenant_alpha.radpostauth') IS NOT NULL") == [(True,)]
+    assert q(c, "SELECT has_table_privilege('freeradius', 'tenant_alpha.radcheck', 'SELECT')") == [(True,)]
+    assert q(c, "SELECT has_table_privilege('freeradius', 'tenant_alpha.payments', 'SELECT')") == [(False,)]
+    # bravo was not touched by the repair.
+    assert not deployed.state["bravo-migrations"][1]["drift"]
+
+
+def test_system_migrations_revoked_mapping_grant_is_repaired(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    run_sql(c, "REVOKE SELECT ON public.radius_user_schema_mapping FROM freeradius")
+    lines = drift_then_repair(deployed, cfg, "platform-system-migrations")
+    assert any("radius_user_schema_mapping" in line for line in lines)
+    assert q(c, "SELECT has_table_privilege('freeradius', 'public.radius_user_schema_mapping', 'SELECT')") == [(True,)]
+
+
+def test_migration_input_diffs_without_a_database():
+    p = MigrationsProvider()
+    olds = wire({"schema": "tenant_a", "kind": "tenant", "owner_role": "tenant_a_owner", "prefix": "tenant_",
+                 "radius_role": "freeradius", "hybrid": False, "migrations": ["0001_x.sql:ab"], "drift": []})
+    same = {k: v for k, v in olds.items() if k != "drift"}
+    assert p.diff("tenant_a", olds, same).changes is False
+    newer = {**same, "migrations": ["0001_x.sql:ab", "0002_y.sql:cd"]}
+    d = p.diff("tenant_a", olds, newer)
+    assert d.changes is True and not d.replaces
+    moved = {**same, "schema": "tenant_b"}
+    d = p.diff("tenant_a", olds, moved)
+    assert d.replaces == ["schema"] and d.delete_before_replace
+    assert p.diff("tenant_a", {**olds, "drift": ["table x missing"]}, same).changes is True
+    assert p.check({}, {"kind": "tenant"}).failures[0].property == "schema"
+
+
+def test_delete_drops_nothing(deployed: MiniEngine):
+    c = deployed.conninfo
+    before = q(c, "SELECT count(*) FROM public.radius_user_schema_mapping")
+    for name, (id_, outs) in deployed.state.items():
+        provider = deployed.providers.get(name)
+        if provider is not None:
+            provider.delete(id_, outs)
+            provider.delete(id_, outs)  # idempotent
+    assert q(c, "SELECT count(*) FROM public.radius_user_schema_mapping") == before
+    assert q(c, "SELECT count(*) FROM public.tenants") == [(3,)]
+    assert q(c, "SELECT count(*) FROM tenant_alpha.radcheck WHERE username = 'alice'") == [(1,)]
+    assert q(c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'tenant_bravo'")[0][0] > 20
+
+
+# ------------------------------------------------------------------ registry row
+
+
+def test_registry_row_edit_is_drift_and_a_rename_is_an_update(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    run_sql(c, "UPDATE public.tenants SET email = 'someone@else.example', is_active = false WHERE slug = 'alpha'")
+    lines = drift_then_repair(deployed, cfg, "alpha-registry")
+    assert any("email" in line for line in lines) and any("is_active" in line for line in lines)
+    assert q(c, "SELECT email, is_active FROM public.tenants WHERE slug = 'alpha'") == [("ops@alpha.example", True)]
+
+    renamed = copy.deepcopy(cfg)
+    renamed["hotspot:tenants"][0]["name"] = "Alpha Coffee WiFi"
+    _, ops = up(renamed, deployed)
+    assert ops["alpha-registry"] == "update" and ops["bravo-registry"] == "same"
+    assert q(c, "SELECT name FROM public.tenants WHERE slug = 'alpha'") == [("Alpha Coffee WiFi",)]
+
+
+def test_registry_row_deleted_by_hand_is_recreated(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    # The shared tenant's row: deleting it cascades to its mappings, which is drift there too.
+    run_sql(c, "DELETE FROM public.tenants WHERE slug = 'charlie-legacy'")
+    lines = drift_then_repair(deployed, cfg, "charlie-legacy-registry")
+    assert "has no row" in lines[0]
+    assert q(c, "SELECT username FROM public.radius_user_schema_mapping WHERE schema_name = 'public'") == [("carol",)]
+
+
+# ------------------------------------------------------------------ RADIUS data
+
+
+def test_deleted_mapping_row_is_drift_and_repaired(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    run_sql(c, "DELETE FROM public.radius_user_schema_mapping WHERE username = 'alice'")
+    lines = drift_then_repair(deployed, cfg, "alpha-radius")
+    assert any("alice" in line for line in lines)
+    assert q(c, "SELECT schema_name, is_active FROM public.radius_user_schema_mapping WHERE username = 'alice'") == [
+        ("tenant_alpha", True)
+    ]
+
+
+def test_removed_user_is_removed_and_password_change_is_an_update(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    changed = copy.deepcopy(cfg)
+    bravo = changed["hotspot:tenants"][1]
+    bravo["users"] = [u for u in bravo["users"] if u["username"] != "brian.o@bravo"]
+    changed["hotspot:tenants"][0]["users"][0]["password"] = "alice-pass-NEW"
+    _, ops = up(changed, deployed)
+    assert ops["bravo-radius"] == "update" and ops["alpha-radius"] == "update"
+    assert ops["bravo-migrations"] == "same" and ops["bravo-registry"] == "same"
+    assert q(c, "SELECT count(*) FROM tenant_bravo.radcheck WHERE username = 'brian.o@bravo'") == [(0,)]
+    assert q(c, "SELECT count(*) FROM public.radius_user_schema_mapping WHERE username = 'brian.o@bravo'") == [(0,)]
+    assert deployed.state["bravo-radius"][1]["declared_users"] == ["bob"]
+    assert q(c, "SELECT value FROM tenant_alpha.radcheck WHERE username = 'alice'") == [("alice-pass-NEW",)]
+    assert "alice-pass-NEW" not in repr(deployed.state)
+    _, ops = up(changed, deployed)
+    assert set(ops.values()) == {"same"}
+
+
+def test_provider_loaded_from_the_pickled_input_reads_secrets_from_configure(deployed: MiniEngine, cfg: dict[str, Any]):
+    """The provider is unpickled and configured exactly like the engine does; without the admin
+    password in the config, it says which key is missing."""
+    provider = deployed.providers["alpha-radius"]
+    blob = base64.b64encode(dill.dumps(provider)).decode()
+    no_password = {k: v for k, v in cfg.items() if k != "hotspot:dbAdminPassword"}
+    bare = load_provider(blob, no_password)
+    with pytest.raises(HotspotError, match="hotspot:dbAdminPassword"):
+        bare.read(*deployed.state["alpha-radius"])
+    good = load_provider(blob, cfg)
+    assert good.read(*deployed.state["alpha-radius"]).outs["drift"] == []
+
+
+def test_unconfigured_base_provider_names_the_config_keys():
+    with pytest.raises(HotspotError, match="hotspot:platform"):
+        HotspotProvider().settings  # noqa: B018
+    assert isinstance(HotspotProvider().check({}, {}), dyn.CheckResult)
