@@ -100,6 +100,8 @@ class Platform(pulumi.ComponentResource):
                 "owner_role": None,
                 "prefix": p.tenant_schema_prefix,
                 "radius_role": p.radius.login_role,
+                # hybrid mode: the RADIUS role also gets the legacy shared RADIUS tables in public
+                "hybrid": p.hybrid_mode,
                 "migrations": list(migration_inventory("system")),
             },
             pulumi.ResourceOptions(parent=self, depends_on=[self.radius_role, *postgres_ready]),

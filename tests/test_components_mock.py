@@ -191,7 +191,7 @@ def test_dynamic_resource_inputs(dev: RecordingMonitor):
 
     assert [e.split(":")[0] for e in mig["migrations"]] == [f.name for f in load_migrations("tenant")]
     sysmig = regs["platform-system-migrations"].inputs
-    assert (sysmig["schema"], sysmig["kind"]) == ("public", "system")
+    assert (sysmig["schema"], sysmig["kind"], sysmig["hybrid"]) == ("public", "system", True)
     reg = regs["alpha-registry"].inputs
     assert reg["tenant_id"] == "0b7f5a8e-3c2d-4e1f-9a6b-1c2d3e4f5a01" and reg["slug"] == "alpha"
     assert reg["row"]["schema_name"] == "tenant_alpha"
