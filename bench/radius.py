@@ -1,0 +1,309 @@
+"""Accepts per second of FreeRADIUS with tenant resolution, against one FreeRADIUS and one PostgreSQL.
+
+    .venv/bin/python bench/radius.py [--tenants 1000] [--users 100] [--duration 8] [--inflight 64]
+
+Scenarios, run one after the other on one throwaway PostgreSQL (each with its own FreeRADIUS -f):
+  a   stock single-schema configuration (no tenant policy; public.radcheck etc.)
+  b   mapping mode, one tenant
+  c   mapping mode, N tenant schemas of U users each (requests spread over all tenants)
+  b-nas  nas mode, one tenant
+  c+  the same as c with the cache module in front of the mapping lookup (--cache-ttl)
+  d   nas mode, the same N tenants (the router's tenant alone, no mapping query)
+Each prints accepts/s and its ratio to (a). The load generator is bounded in requests and time:
+PAP Access-Requests are pre-built with pyrad (distinct ids and authenticators, a Message-Authenticator
+each), then sent from many router source addresses (127.1.x.y) with a fixed number in flight; a
+reply frees its slot, an unanswered request is given up after 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import random
+import select
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import yaml
+from psycopg import sql
+from pyrad import packet
+from pyrad.client import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from components.spec import StackSpec, build_spec  # noqa: E402
+from freeradius.render import DbParams, RenderOptions, render_config  # noqa: E402
+from tenant_sql.devcluster import start_cluster  # noqa: E402
+from tenant_sql.provision import provision_stack  # noqa: E402
+from tests.radius_fixtures import RadiusServer, free_udp_ports, pyrad_dictionary  # noqa: E402
+
+DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
+PASSWORD = "bench-pass-1"
+NS = uuid.UUID("6f1c1a52-0000-4000-8000-000000000000")
+
+
+def router_address(i: int) -> str:
+    return f"127.1.{i // 250}.{i % 250 + 1}"
+
+
+def bench_spec(n_tenants: int) -> StackSpec:
+    """N schema tenants, one router and one package each; users are bulk-loaded afterwards."""
+    platform = copy.deepcopy(yaml.safe_load(DEV_STACK.read_text())["config"]["hotspot:platform"])
+    platform["wireguard"] = {"pool": "10.0.0.0/8", "hub_address": "10.0.0.1", "hub_endpoint": "vpn.bench.invalid"}
+    platform["limits"] = {"max_routers": 10, "max_users": 100000, "max_packages": 10, "max_size_mb": 10240}
+    platform["hybrid_mode"] = True  # grants on the public tables for the stock baseline
+    tenants = []
+    for i in range(n_tenants):
+        slug = f"t{i:04d}"
+        net = f"10.{1 + i // 256}.{i % 256}"
+        tenants.append({
+            "slug": slug, "name": f"Bench {slug}", "id": str(uuid.uuid5(NS, slug)), "tunnel_prefix": f"{net}.0/24",
+            "routers": [{"name": f"{slug}-r1", "tunnel_ip": f"{net}.2", "nas_identifier": f"{slug}-r1",
+                         "management": "script", "radius_secret": f"bench-Secret-{i:05d}-xYz"}],
+            "packages": [{"name": "hour-1", "rate_up": "2M", "rate_down": "5M", "session_timeout": "1h",
+                          "idle_timeout": "10m", "validity": "1h", "price": "1.00", "devices": 5}],
+        })
+    return build_spec("bench", platform, tenants, ROOT / "stacks")
+
+
+def bulk_users(conninfo: str, spec: StackSpec, users: int, *, stock: bool = False) -> None:
+    """U users per tenant in one statement each (the radcheck trigger maps them); with stock=True
+    also U users in the public tables for the single-schema baseline."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for t in spec.tenants:
+            s = t.schema_name
+            conn.execute(sql.SQL(
+                "INSERT INTO {} (username, attribute, op, value) "
+                "SELECT 'u' || g || '.' || {}, 'Cleartext-Password', ':=', {} FROM generate_series(1, {}) g"
+            ).format(sql.Identifier(s, "radcheck"), sql.Literal(t.slug), sql.Literal(PASSWORD), sql.Literal(users)))
+            conn.execute(sql.SQL(
+                "INSERT INTO {} (username, groupname, priority) "
+                "SELECT 'u' || g || '.' || {}, 'pkg_hour-1', 1 FROM generate_series(1, {}) g"
+            ).format(sql.Identifier(s, "radusergroup"), sql.Literal(t.slug), sql.Literal(users)))
+        if stock:
+            t = spec.tenants[0]
+            for table in ("radgroupcheck", "radgroupreply"):
+                conn.execute(sql.SQL(
+                    "INSERT INTO {} (groupname, attribute, op, value) SELECT groupname, attribute, op, value FROM {}"
+                ).format(sql.Identifier("public", table), sql.Identifier(t.schema_name, table)))
+            conn.execute("INSERT INTO public.radcheck (username, attribute, op, value) SELECT 's' || g, "
+                         "'Cleartext-Password', ':=', %s FROM generate_series(1, %s) g", (PASSWORD, users))
+            conn.execute("INSERT INTO public.radusergroup (username, groupname, priority) "
+                         "SELECT 's' || g, 'pkg_hour-1', 1 FROM generate_series(1, %s) g", (users,))
+        conn.execute("ANALYZE")
+
+
+@dataclass
+class Slot:
+    sock: socket.socket
+    packets: list[bytes]
+    next: int = 0
+
+
+def build_load(spec: StackSpec, secrets: dict[str, str], users: int, n_sockets: int, per_socket: int,
+               *, stock: bool, vendor_id: int) -> list[Slot]:
+    """Pre-built Access-Requests, per router socket (distinct ids and authenticators)."""
+    dictionary = pyrad_dictionary(vendor_id)
+    rng = random.Random(42)
+    tenants = list(spec.tenants)
+    slots = []
+    for k in range(n_sockets):
+        ti = k % len(tenants)
+        t = tenants[ti]
+        router = t.spec.routers[0].name
+        c = Client(server="127.0.0.1", secret=secrets[router].encode(), dict=dictionary)
+        pkts = []
+        for j in range(per_socket):
+            u = rng.randint(1, users)
+            name = f"s{u}" if stock else f"u{u}.{t.slug}"
+            req = c.CreateAuthPacket(code=packet.AccessRequest, User_Name=name, id=j % 256)
+            req["User-Password"] = req.PwCrypt(PASSWORD)
+            req["NAS-IP-Address"] = router_address(ti)
+            pkts.append(req.RequestPacket())
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((router_address(ti), 0))
+        s.setblocking(False)
+        slots.append(Slot(s, pkts))
+    return slots
+
+
+def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, warmup: float) -> tuple[float, int, int]:
+    """(accepts/s, accepts, other replies) over `seconds` after `warmup`, with `inflight` requests
+    outstanding; each freed slot goes to the next router in turn, so traffic covers every tenant.
+    Bounded by the packets built and by time."""
+    dest = ("127.0.0.1", port)
+    ep = select.epoll()
+    by_fd = {s.sock.fileno(): s for s in slots}
+    for fd in by_fd:
+        ep.register(fd, select.EPOLLIN)
+    sent_at: dict[tuple[int, int], float] = {}
+    cursor = 0
+
+    def send() -> bool:
+        nonlocal cursor
+        for _ in range(len(slots)):
+            slot = slots[cursor % len(slots)]
+            cursor += 1
+            if slot.next < len(slot.packets):
+                data = slot.packets[slot.next]
+                slot.next += 1
+                slot.sock.sendto(data, dest)
+                sent_at[(slot.sock.fileno(), data[1])] = time.monotonic()
+                return True
+        return False
+
+    for _ in range(inflight):
+        send()
+    start = time.monotonic()
+    t0 = start + warmup
+    end = t0 + seconds
+    accepts = others = 0
+    last_sweep = start
+    while sent_at:
+        now = time.monotonic()
+        if now >= end:
+            break
+        for fd, _ in ep.poll(0.05):
+            slot = by_fd[fd]
+            while True:
+                try:
+                    data = slot.sock.recv(4096)
+                except BlockingIOError:
+                    break
+                if sent_at.pop((fd, data[1]), None) is None:
+                    continue
+                if time.monotonic() >= t0:
+                    if data[0] == packet.AccessAccept:
+                        accepts += 1
+                    else:
+                        others += 1
+                send()
+        if now - last_sweep > 0.25:  # unanswered for 1 s: give up on it, free the slot
+            last_sweep = now
+            for key, ts in list(sent_at.items()):
+                if now - ts > 1.0:
+                    del sent_at[key]
+                    send()
+    elapsed = min(time.monotonic(), end) - t0
+    ep.close()
+    for s in slots:
+        s.sock.close()
+    return accepts / elapsed if elapsed > 0 else 0.0, accepts, others
+
+
+def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, args: argparse.Namespace,
+             *, resolution: str, cache_ttl: int = 0) -> float:
+    auth_port, acct_port = free_udp_ports(2)
+    out = work / name.split(")")[0].strip("(")
+    addresses = {t.spec.routers[0].name: router_address(i) for i, t in enumerate(spec.tenants)}
+    opts = RenderOptions(
+        listen_address="127.0.0.1", auth_port=auth_port, acct_port=acct_port, router_addresses=addresses,
+        resolution=resolution, mapping_cache_ttl=cache_ttl, reject_delay=0, logdir=str(out / "log"),
+        run_dir=str(out / "run"), run_user=None, run_group=None, max_servers=args.threads,
+    )
+    raddb = render_config(spec, out, overrides=opts, db=db)
+    server = RadiusServer(raddb=raddb, logdir=out / "log", auth_port=auth_port, acct_port=acct_port)
+    secrets = {r.name: r.radius_secret.get_secret_value() for t in spec.tenants for r in t.spec.routers}
+    n_sockets = max(args.sockets, len(spec.tenants))  # every tenant's router takes part
+    per_socket = int(args.max_rate * (args.duration + args.warmup) / n_sockets) + 2
+    slots = build_load(spec, secrets, users, n_sockets, per_socket, stock=(resolution == "stock"),
+                       vendor_id=spec.platform.radius.vendor_id)
+    server.start()
+    try:
+        rate, accepts, others = run_load(slots, auth_port, args.inflight, args.duration, args.warmup)
+    finally:
+        server.stop()
+    print(f"  {name:<34} {rate:8.0f} accepts/s  ({accepts} accepts, {others} other replies)", flush=True)
+    if others:
+        print(f"    note: {others} non-accept replies; see {out / 'log' / 'radius.log'}")
+    return rate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tenants", type=int, default=1000)
+    ap.add_argument("--users", type=int, default=100)
+    ap.add_argument("--duration", type=float, default=8.0, help="seconds measured per scenario")
+    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--inflight", type=int, default=64)
+    ap.add_argument("--sockets", type=int, default=64, help="router source addresses at least")
+    ap.add_argument("--threads", type=int, default=32, help="FreeRADIUS worker threads")
+    ap.add_argument("--pool-max", type=int, default=None, help="override platform.radius.pool.max")
+    ap.add_argument("--cache-ttl", type=int, default=30)
+    ap.add_argument("--max-rate", type=float, default=8000, help="bound on requests built per second")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
+    ap.add_argument("--scenarios", default="a,b,b-nas,c,c+,d")
+    args = ap.parse_args()
+    wanted = args.scenarios.split(",")
+
+    cluster = start_cluster()
+    work = Path(tempfile.mkdtemp(prefix="hotspot-bench-"))
+    print(f"PostgreSQL {cluster.version()} on 127.0.0.1:{cluster.port}; FreeRADIUS -f, {args.threads} threads; "
+          f"{os.cpu_count()} CPUs; {args.inflight} requests in flight")
+    try:
+        one = with_pool(bench_spec(1), args.pool_max)
+        pw = one.platform.radius.login_password.get_secret_value()
+        db1 = cluster.create_database("bench_one")
+        provision_stack(db1, one, radius_password=pw)
+        bulk_users(db1, one, args.users, stock=True)
+
+        def params(dbname: str) -> DbParams:
+            return DbParams(cluster.host, cluster.port, dbname, one.platform.radius.login_role, pw, "disable", 3)
+
+        runs: list[tuple[str, str, StackSpec, str, str, int]] = []  # key, label, spec, db, resolution, ttl
+        label = f"{args.tenants} tenants x {args.users} users"
+        if "a" in wanted:
+            runs.append(("a", "(a) stock single schema", one, "bench_one", "stock", 0))
+        if "b" in wanted:
+            runs.append(("b", "(b) mapping, 1 tenant", one, "bench_one", "mapping", 0))
+        if "b-nas" in wanted:
+            runs.append(("b-nas", "(b-nas) nas, 1 tenant", one, "bench_one", "nas", 0))
+        if {"c", "c+", "d"} & set(wanted):
+            many = with_pool(bench_spec(args.tenants), args.pool_max)
+            t = time.monotonic()
+            cluster.create_database("bench_many")
+            provision_stack(cluster.conninfo("bench_many"), many, radius_password=pw)
+            t1 = time.monotonic()
+            bulk_users(cluster.conninfo("bench_many"), many, args.users)
+            print(f"  provisioned {args.tenants} tenants in {t1 - t:.0f} s (provision_stack), "
+                  f"{args.tenants * args.users} users in {time.monotonic() - t1:.0f} s", flush=True)
+            for key, text, res, ttl in (("c", f"(c) mapping, {label}", "mapping", 0),
+                                        ("c+", f"(c+) mapping + cache {args.cache_ttl}s, {label}", "mapping",
+                                         args.cache_ttl),
+                                        ("d", f"(d) nas, {label}", "nas", 0)):
+                if key in wanted:
+                    runs.append((key, text, many, "bench_many", res, ttl))
+        best: dict[str, float] = {}
+        for r in range(args.rounds):
+            print(f"round {r + 1}/{args.rounds}", flush=True)
+            for key, text, spec, dbname, res, ttl in runs:
+                rate = scenario(f"{text}", spec, params(dbname), work / f"r{r}", args.users, args,
+                                resolution=res, cache_ttl=ttl)
+                best[key] = max(best.get(key, 0.0), rate)
+        print("best of rounds:")
+        for key, text, *_ in runs:
+            ratio = f"  {best[key] / best['a']:.2f} of (a)" if best.get("a") else ""
+            print(f"  {text:<48} {best[key]:8.0f} accepts/s{ratio}")
+    finally:
+        cluster.destroy()
+
+
+def with_pool(spec: StackSpec, pool_max: int | None) -> StackSpec:
+    if pool_max is None:
+        return spec
+    radius = spec.platform.radius.model_copy(
+        update={"pool": spec.platform.radius.pool.model_copy(update={"max": pool_max})}
+    )
+    return spec.model_copy(update={"platform": spec.platform.model_copy(update={"radius": radius})})
+
+
+if __name__ == "__main__":
+    main()
