@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +23,15 @@ from components import program
 from components.errors import HotspotError
 from components.providers.base import HotspotProvider
 from components.providers.migrations import MigrationsProvider
+from components.render import render_stack
+from components.spec import build_spec
+from tenant_sql.devcluster import Cluster
 from tests.pulumi_engine import MiniEngine, load_provider, stack_config, wire
 from tests.pulumi_harness import RecordingMonitor, run_program
+from tests.sql_fixtures import catalog_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
+_render_dbs = itertools.count(1)
 DEV = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
 
 
@@ -278,3 +286,87 @@ def test_unconfigured_base_provider_names_the_config_keys():
     with pytest.raises(HotspotError, match="hotspot:platform"):
         HotspotProvider().settings  # noqa: B018
     assert isinstance(HotspotProvider().check({}, {}), dyn.CheckResult)
+
+
+# ------------------------------------------------------------------ hotspotctl render: the same SQL
+
+
+def _psql(conninfo: str, path: Path) -> None:
+    psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+    done = subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(path), conninfo],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+DATA_QUERIES = {
+    "tenants": "SELECT id::text, name, slug, email, is_active, schema_name, schema_created,"
+               " schema_created_at IS NOT NULL FROM public.tenants ORDER BY slug",
+    "mapping": "SELECT username, schema_name, tenant_id::text, user_role, is_active"
+               " FROM public.radius_user_schema_mapping ORDER BY username",
+    "alpha_radcheck": "SELECT username, attribute, op, value FROM tenant_alpha.radcheck ORDER BY 1, 2",
+    "alpha_groups": "SELECT groupname, attribute, op, value FROM tenant_alpha.radgroupreply ORDER BY 1, 2",
+    "bravo_usergroup": "SELECT username, groupname FROM tenant_bravo.radusergroup ORDER BY 1",
+    "public_radcheck": "SELECT username, attribute, value FROM public.radcheck ORDER BY 1, 2",
+}
+
+
+def test_rendered_sql_applied_with_psql_equals_the_provider_path(
+    deployed: MiniEngine, cfg: dict[str, Any], pg_cluster: Cluster, tmp_path: Path
+):
+    """`hotspotctl render` writes what the providers execute: applying DIR/sql with psql to an
+    empty database gives the same catalog (tables, owners, ACLs, functions, triggers, ledger)
+    and the same rows as the Pulumi path."""
+    spec = build_spec("dev", cfg["hotspot:platform"], cfg["hotspot:tenants"], ROOT / "stacks")
+    written = render_stack(spec, tmp_path / "out")
+    assert [p.name for p in written] == ["platform.sql", "alpha.sql", "bravo.sql", "charlie-legacy.sql"]
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {"0o600"}
+    other = f"render_{next(_render_dbs)}"
+    conninfo = pg_cluster.create_database(other)
+    try:
+        for path in written:
+            _psql(conninfo, path)
+        schemas = ["public", "tenant_alpha", "tenant_bravo"]
+        with psycopg.connect(deployed.conninfo) as a, psycopg.connect(conninfo) as b:
+            snap_a, snap_b = catalog_snapshot(a, schemas), catalog_snapshot(b, schemas)
+            assert snap_a.keys() == snap_b.keys()
+            for key in snap_a:  # rows compared as multisets: ORDER BY ties differ between databases
+                assert sorted(map(repr, snap_a[key])) == sorted(map(repr, snap_b[key])), key
+            for name, query in DATA_QUERIES.items():
+                assert a.execute(query).fetchall() == b.execute(query).fetchall(), name
+    finally:
+        with psycopg.connect(pg_cluster.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(other)))
+
+
+def test_render_names_every_secret_it_cannot_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    cfg = copy.deepcopy(DEV)
+    cfg["hotspot:platform"]["radius"]["login_password"] = {"secure": "v1:abc"}
+    cfg["hotspot:tenants"][1]["users"][0]["password"] = {"secure": "v1:def"}
+    spec = build_spec("dev", cfg["hotspot:platform"], cfg["hotspot:tenants"], ROOT / "stacks")
+    monkeypatch.delenv("HOTSPOT_RADIUS_PASSWORD", raising=False)
+    with pytest.raises(HotspotError) as e:
+        render_stack(spec, tmp_path)
+    text = str(e.value)
+    assert "platform.radius.login_password" in text and "HOTSPOT_RADIUS_PASSWORD" in text
+    assert "tenants[1].users[0].password" in text
+    assert not (tmp_path / "sql").exists()
+    # The environment supplies the RADIUS password; the user password is still missing.
+    monkeypatch.setenv("HOTSPOT_RADIUS_PASSWORD", "env-radius-Password-91x")
+    with pytest.raises(HotspotError) as e:
+        render_stack(spec, tmp_path)
+    assert "login_password" not in str(e.value) and "tenants[1].users[0].password" in str(e.value)
+
+
+def test_render_replaces_a_previous_render_whole(tmp_path: Path):
+    spec = build_spec("dev", DEV["hotspot:platform"], DEV["hotspot:tenants"], ROOT / "stacks")
+    render_stack(spec, tmp_path)
+    (tmp_path / "sql" / "gone-tenant.sql").write_text("-- stale")
+    fewer = build_spec("dev", DEV["hotspot:platform"], DEV["hotspot:tenants"][:1], ROOT / "stacks")
+    written = render_stack(fewer, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "sql").iterdir()) == ["alpha.sql", "platform.sql"]
+    assert written == [tmp_path / "sql" / "platform.sql", tmp_path / "sql" / "alpha.sql"]
+    assert oct((tmp_path / "sql").stat().st_mode & 0o777) == "0o700"
+    text = (tmp_path / "sql" / "alpha.sql").read_text()
+    assert "tenant_alpha" in text and "tenant_bravo" not in text
