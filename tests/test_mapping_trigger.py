@@ -186,3 +186,20 @@ def test_concurrent_claims_of_one_username_leave_one_winner(db: psycopg.Connecti
     assert "tenant_alpha" in str(err) and "tenant_bravo" in str(err)
     assert [m[:2] for m in mappings(db)] == [("alice", "tenant_alpha")]
     assert radcheck_users(db, "tenant_bravo") == []
+
+
+def test_lookup_ignores_inactive_mappings_and_functions_are_pinned(db: psycopg.Connection) -> None:
+    add_check(db, "tenant_alpha", "alice")
+    db.execute("UPDATE public.radius_user_schema_mapping SET is_active = false WHERE username = 'alice'")
+    assert db.execute("SELECT public.get_user_schema('alice')").fetchone() == (None,)
+    # A deactivated user keeps its mapping row (and its claim on the username) when rows are added.
+    add_check(db, "tenant_alpha", "alice", "Expiration")
+    assert mappings(db) == [("alice", "tenant_alpha", ALPHA_ID, "hotspot_user", False)]
+    attrs = db.execute(
+        "SELECT p.prosecdef, p.proconfig, r.rolsuper FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner"
+        " WHERE p.oid = 'public.sync_radius_user_mapping()'::regprocedure"
+    ).fetchone()
+    assert attrs == (True, ["search_path=pg_catalog, public"], True)
+    assert db.execute(
+        "SELECT provolatile FROM pg_proc WHERE oid = 'public.get_user_schema(text)'::regprocedure"
+    ).fetchone() == ("s",)
