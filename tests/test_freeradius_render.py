@@ -159,3 +159,16 @@ def test_swap_replaces_an_existing_tree(spec, tmp_path):
     second = render_config(spec, tmp_path, overrides=opts, db=DB)
     assert first == second and not (second / "stray-file").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_default_render_is_runnable_as_hotspotctl_writes_it(spec, tmp_path):
+    # What `hotspotctl render STACK --out DIR` does: spec database, logdir/run_dir beside the tree.
+    raddb = render_config(spec, tmp_path)
+    assert raddb == tmp_path / "freeradius"
+    assert (tmp_path / "log").is_dir() and (tmp_path / "run").is_dir()
+    conf = (raddb / "radiusd.conf").read_text()
+    assert f"logdir = \"{tmp_path / 'log'}\"" in conf and "user = freerad" in conf
+    listen = (raddb / "sites-available" / "hotspot").read_text()
+    assert "ipaddr = 10.100.0.1" in listen and "port = 1812" in listen and "port = 1813" in listen
+    proc = _xc(raddb)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr

@@ -55,3 +55,20 @@ def test_freeradius_starts_while_the_database_is_down(radius_stack):
     while time.monotonic() < deadline and reply is None:
         reply = env.auth("alpha-r1", "alice", "alice-pass-1", timeout=1.0)
     assert reply is not None and reply.code == packet.AccessAccept
+
+
+def test_cached_mapping_lookup_never_keeps_a_failed_lookup(radius_stack):
+    env = radius_stack.start_server("cache", mapping_cache_ttl=30)
+    assert env.auth("bravo-r1", "bob", "bob-pass-1").code == packet.AccessAccept  # bob's lookup cached
+    env.cluster.stop("fast")
+    try:
+        # alice's lookup fails (no answer) and must not be cached as empty.
+        assert env.auth("alpha-r1", "alice", "alice-pass-1", timeout=1.5) is None
+    finally:
+        env.cluster.start()
+    deadline = time.monotonic() + 15  # well inside the 30 s TTL
+    reply = None
+    while time.monotonic() < deadline and reply is None:
+        reply = env.auth("alpha-r1", "alice", "alice-pass-1", timeout=1.0)
+    assert reply is not None and reply.code == packet.AccessAccept
+    assert env.auth("alpha-r1", "bob", "bob-pass-1").code == packet.AccessReject  # cached, still bound
