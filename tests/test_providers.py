@@ -370,3 +370,43 @@ def test_render_replaces_a_previous_render_whole(tmp_path: Path):
     assert oct((tmp_path / "sql").stat().st_mode & 0o777) == "0o700"
     text = (tmp_path / "sql" / "alpha.sql").read_text()
     assert "tenant_alpha" in text and "tenant_bravo" not in text
+
+
+# ------------------------------------------------------------------ FreeRADIUS delivery (runtime external)
+
+
+def test_freeradius_config_is_delivered_checked_and_drift_repaired(pg_db: str, tmp_path: Path):
+    live = tmp_path / "raddb"
+    shutil.copytree("/etc/freeradius/3.0", live, symlinks=True)  # a scratch copy of the packaged tree
+    cfg = stack_config(DEV, pg_db)
+    cfg["hotspot:platform"]["radius"]["config_dir"] = str(live)
+    regs = [r for r in declare(cfg).registrations if r.name == "platform-freeradius-config"]
+    assert len(regs) == 1 and regs[0].inputs["live_dir"] == str(live)
+    engine = MiniEngine(_conninfo(cfg), cfg, deliver_freeradius=True)
+    assert [s.op for s in engine.up(regs)] == ["create"]
+    assert live.is_symlink()  # deliver() swapped in a checked release
+    clients = (live / "clients.conf").read_text()
+    assert "alpha-r1" in clients and "charlie-r1" in clients
+    outs = engine.state["platform-freeradius-config"][1]
+    assert outs["changed"] is True and not any(s in repr(outs) for s in secrets_of(cfg))
+
+    assert [s.op for s in engine.up(regs)] == ["same"]
+    (live.resolve() / "clients.conf").write_text(clients + "\nclient rogue { ipaddr = 192.0.2.1 secret = x }\n")
+    drift = engine.refresh()["platform-freeradius-config"]
+    assert any("clients.conf" in line for line in drift)
+    assert [s.op for s in engine.up(regs)] == ["update"]
+    assert "rogue" not in (live / "clients.conf").read_text()
+    assert not engine.refresh()["platform-freeradius-config"]
+
+    more = copy.deepcopy(cfg)
+    more["hotspot:tenants"][1]["routers"].append(
+        {"name": "bravo-r3", "tunnel_ip": "10.100.2.4", "nas_identifier": "bravo-r3", "management": "script",
+         "radius_secret": "dev-bravo-r3-Secret-77ab1c"}
+    )
+    regs = [r for r in declare(more).registrations if r.name == "platform-freeradius-config"]
+    engine.config = more
+    assert [s.op for s in engine.up(regs)] == ["update"]
+    assert "bravo-r3" in (live / "clients.conf").read_text()
+    id_, outs = engine.state["platform-freeradius-config"]
+    engine.providers["platform-freeradius-config"].delete(id_, outs)
+    assert (live / "clients.conf").is_file()  # delete leaves RADIUS running
