@@ -356,35 +356,34 @@ def test_mapping_table_is_the_seed_shape(db: psycopg.Connection) -> None:
     assert comment and "FreeRADIUS" in comment
 
 
-@pytest.mark.parametrize(
-    "schema",
-    [
-        "public.radcheck --",
-        "x; drop table y",
-        "pg_catalog",
-        "pg_temp_1",
-        "information_schema",
-        "Tenant_alpha",
-        "tenant-alpha",
-        "1tenant",
-        "",
-        "t" * 64,
-        "tenant_ä",
-    ],
+UNSAFE_SCHEMA_VALUES = (
+    "public.radcheck --",
+    "x; drop table y",
+    "pg_catalog",
+    "pg_temp_1",
+    "information_schema",
+    "Tenant_alpha",
+    "tenant-alpha",
+    "1tenant",
+    "",
+    "t" * 64,
+    "tenant_\u00e4",
 )
-def test_mapping_check_refuses_unsafe_schema_names(db: psycopg.Connection, schema: str) -> None:
-    with pytest.raises(errors.CheckViolation):
-        db.execute(
-            "INSERT INTO public.radius_user_schema_mapping (username, schema_name) VALUES ('u', %s)",
-            (schema,),
-        )
 
 
-@pytest.mark.parametrize("schema", ["public", "tenant_alpha", "t" * 63])
-def test_mapping_check_accepts_plain_names(db: psycopg.Connection, schema: str) -> None:
-    db.execute(
-        "INSERT INTO public.radius_user_schema_mapping (username, schema_name) VALUES ('u', %s)", (schema,)
-    )
+def test_mapping_check_refuses_unsafe_schema_names(pg_conn: psycopg.Connection) -> None:
+    apply_system(pg_conn)
+    insert = "INSERT INTO public.radius_user_schema_mapping (username, schema_name) VALUES ('u', %s)"
+    for value in UNSAFE_SCHEMA_VALUES:
+        try:
+            with pg_conn.transaction():
+                pg_conn.execute(insert, (value,))
+        except errors.CheckViolation:
+            continue
+        pytest.fail(f"schema_name {value!r} was accepted")
+    for i, value in enumerate(("public", "tenant_alpha", "t" * 63)):
+        pg_conn.execute(insert.replace("'u'", f"'u{i}'"), (value,))
+    assert pg_conn.execute("SELECT count(*) FROM public.radius_user_schema_mapping").fetchone() == (3,)
 
 
 def test_replaying_every_file_changes_nothing(db: psycopg.Connection) -> None:
