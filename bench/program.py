@@ -3,13 +3,16 @@ declared, resources per tenant, seconds (spec validation + registration) and pea
 
     .venv/bin/python bench/program.py            # 100 and 1000 tenants, 3 routers each
     .venv/bin/python bench/program.py 250 500    # other sizes
+    .venv/bin/python bench/program.py --trace    # also tracemalloc's heap peak (slower run)
 
 `generate_config` is also the stack generator of tests/test_components_mock.py.
 """
 
 from __future__ import annotations
 
+import json
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -75,17 +78,22 @@ def generate_config(
     return {"hotspot:platform": platform, "hotspot:tenants": out, "hotspot:dbAdminPassword": ADMIN_PASSWORD}
 
 
-def evaluate(tenants: int, routers: int = 3) -> dict[str, float]:
+def evaluate(tenants: int, routers: int = 3, *, trace_memory: bool = False) -> dict[str, float]:
+    """One evaluation in this process. Peak memory is the process's maximum RSS; with
+    trace_memory, tracemalloc's Python-heap peak as well (it slows the run 3-5x, so the seconds
+    are then not comparable)."""
     from components import program
     from tests.pulumi_harness import run_program
 
     config = generate_config(tenants, routers=routers)
-    tracemalloc.start()
+    if trace_memory:
+        tracemalloc.start()
     t0 = time.perf_counter()
     monitor = run_program(program.run, config=config, secret_keys=("hotspot:dbAdminPassword",), stack="bench")
     seconds = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
+    if trace_memory:
+        tracemalloc.stop()
     regs = monitor.registrations
     platform = [r for r in regs if r.name == "platform" or r.name.startswith("platform-")]
     tenant_children = [r for r in regs if r.type != "hotspot:index:Tenant" and r not in platform]
@@ -100,13 +108,25 @@ def evaluate(tenants: int, routers: int = 3) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    sizes = [int(a) for a in argv] or [100, 1000]
-    print(f"{'tenants':>8} {'resources':>10} {'per tenant':>11} {'seconds':>8} {'peak MB':>8} {'maxrss MB':>10}")
+    """Each size in a fresh interpreter, so one size's memory and warm caches do not colour the
+    next. `--one N` is that child."""
+    if argv[:1] == ["--one"]:
+        print(json.dumps(evaluate(int(argv[1]), trace_memory="--trace" in argv)))
+        return 0
+    trace = "--trace" in argv
+    sizes = [int(a) for a in argv if a != "--trace"] or [100, 1000]
+    print(f"{'tenants':>8} {'resources':>10} {'per tenant':>11} {'seconds':>8} {'maxrss MB':>10} {'heap MB':>8}")
     for n in sizes:
-        r = evaluate(n)
+        cmd = [sys.executable, __file__, "--one", str(n)] + (["--trace"] if trace else [])
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            return done.returncode
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        heap = f"{r['peak_mb']:>8.1f}" if trace else f"{'-':>8}"
         print(
             f"{r['tenants']:>8} {r['resources']:>10} {r['per_tenant']:>11.1f} {r['seconds']:>8.2f} "
-            f"{r['peak_mb']:>8.1f} {r['maxrss_mb']:>10.1f}"
+            f"{r['maxrss_mb']:>10.1f} {heap}"
         )
     return 0
 

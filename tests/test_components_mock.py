@@ -402,3 +402,17 @@ def test_local_stack_is_the_documented_default():
     platform = LOCAL["hotspot:platform"]
     assert platform["runtime"] == "docker"
     assert json.loads(json.dumps(platform))["database"]["host"] == "127.0.0.1"
+
+
+def test_config_keys_marked_secret_still_build_the_same_tree():
+    """`pulumi config set --secret --path hotspot:platform.radius.login_password` marks the whole
+    key secret; the program still reads it (decrypted) and declares the same tree."""
+    cfg = dev_config()
+    plain = run(cfg)
+    secret = run_program(
+        program.run, config=cfg, stack="dev",
+        secret_keys=("hotspot:dbAdminPassword", "hotspot:platform", "hotspot:tenants"),
+    )
+    assert {(r.type, r.name) for r in secret.registrations} == {(r.type, r.name) for r in plain.registrations}
+    role = by_name(secret)["platform-radius-role"].inputs
+    assert is_secret(role["password"])
