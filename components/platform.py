@@ -5,6 +5,8 @@ Children (Pulumi names fixed here and pinned by tests/test_components_mock.py):
   `platform-postgres` (container, health-checked; `wait` holds the PostgreSQL provider back until
   it is healthy), `platform-freeradius-image`, `platform-freeradius` (container carrying the
   rendered configuration as uploads);
+- `platform-tenant-inventory`: the declared tenants; its check refuses an update that would drop
+  one (components/providers/inventory.py);
 - `platform-postgresql`: the one explicit pulumi_postgresql provider, passed to every
   PostgreSQL child of the platform and of every tenant (never the default provider);
 - `platform-radius-role`: the FreeRADIUS login role (password secret);
@@ -57,12 +59,18 @@ class Platform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hotspot:index:Platform", name, None, opts)
+        from components.providers.inventory import TenantInventory
         from components.providers.migrations import SystemMigrations, migration_inventory
 
         spec = args.spec
         p = spec.platform
         db = p.database
         here = pulumi.ResourceOptions(parent=self)
+        # Fails the preview/update, before any deletion, if a tenant disappeared from the stack.
+        self.inventory = TenantInventory(
+            _child("tenant-inventory"), {t.slug: t.schema_name for t in spec.tenants}, here,
+            stack=args.stack, base_dir=args.base_dir,
+        )
         postgres_ready: list[pulumi.Resource] = []
         host, port = db.host, db.port
         if p.runtime == "docker":

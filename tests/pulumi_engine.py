@@ -67,6 +67,7 @@ class MiniEngine:
     state: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # name -> (id, outs)
     providers: dict[str, HotspotProvider] = field(default_factory=dict)
     deliver_freeradius: bool = False
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> last applied inputs
 
     # -------------------------------------------------------------- plan and apply
     def up(self, registrations: list[Registration]) -> list[Step]:
@@ -92,8 +93,11 @@ class MiniEngine:
     def _dynamic(self, r: Registration) -> str:
         provider, news = self._news(r)
         old = self.state.get(r.name)
-        checked = provider.check(old[1] if old else {}, news)
-        assert not checked.failures, checked.failures
+        # The engine passes the old inputs to check; the stand-in keeps them with the outputs.
+        checked = provider.check(self.inputs.get(r.name, {}), news)
+        if checked.failures:
+            raise CheckFailed(r.name, [f"{f.property}: {f.reason}" for f in checked.failures])
+        self.inputs[r.name] = news
         news = checked.inputs
         if old is None:
             result = provider.create(news)
@@ -150,6 +154,12 @@ class MiniEngine:
             conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(name), sql.Identifier(owner)))
         self.state[r.name] = (name, {"name": name, "owner": owner})
         return "create"
+
+
+class CheckFailed(Exception):
+    def __init__(self, name: str, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(f"{name}: " + "; ".join(reasons))
 
 
 def order(registrations: list[Registration]) -> list[Registration]:

@@ -36,6 +36,7 @@ REGISTRY = "pulumi-python:dynamic/hotspot:TenantRegistryRow"
 RADIUS = "pulumi-python:dynamic/hotspot:TenantRadiusData"
 TENANT = "hotspot:index:Tenant"
 PLATFORM = "hotspot:index:Platform"
+INVENTORY = "pulumi-python:dynamic/hotspot:TenantInventory"
 
 
 def dev_config(**platform_overrides: Any) -> dict[str, Any]:
@@ -109,6 +110,7 @@ def test_dev_stack_declares_exactly_the_expected_tree(dev: RecordingMonitor):
         (PG_PROVIDER, "platform-postgresql"),
         (ROLE, "platform-radius-role"),
         (SYSTEM_MIGRATIONS, "platform-system-migrations"),
+        (INVENTORY, "platform-tenant-inventory"),
     } | platform_external_extras()
     assert children(dev, regs["alpha"]) == schema_tenant_children("alpha")
     assert children(dev, regs["bravo"]) == schema_tenant_children("bravo")
@@ -206,6 +208,11 @@ def test_dynamic_resource_inputs(dev: RecordingMonitor):
     # The password change detector is a secret, and kept secret in the outputs too.
     assert is_secret(rad["credentials_digest"])
     assert "credentials_digest" in regs["alpha-radius"].additional_secret_outputs
+
+
+def test_tenant_inventory_lists_every_tenant_and_its_schema(dev: RecordingMonitor):
+    inv = by_name(dev)["platform-tenant-inventory"].inputs
+    assert inv["tenants"] == {"alpha": "tenant_alpha", "bravo": "tenant_bravo", "charlie-legacy": "public"}
 
 
 def test_no_secret_value_appears_outside_a_secret(dev: RecordingMonitor):

@@ -26,7 +26,7 @@ from components.providers.migrations import MigrationsProvider
 from components.render import render_stack
 from components.spec import build_spec
 from tenant_sql.devcluster import Cluster
-from tests.pulumi_engine import MiniEngine, load_provider, stack_config, wire
+from tests.pulumi_engine import CheckFailed, MiniEngine, load_provider, stack_config, wire
 from tests.pulumi_harness import RecordingMonitor, run_program
 from tests.sql_fixtures import catalog_snapshot
 
@@ -148,8 +148,9 @@ def test_check_and_diff_do_no_io(deployed: MiniEngine):
         news = {k: outs[k] for k in provider.INPUTS if k in outs}
         assert not blank.check(outs, news).failures
         assert blank.diff(id_, outs, news).changes is False
-        with pytest.raises(HotspotError, match="not configured"):
-            blank.read(id_, outs)
+        if name != "platform-tenant-inventory":  # the inventory never touches a database
+            with pytest.raises(HotspotError, match="not configured"):
+                blank.read(id_, outs)
 
 
 # ------------------------------------------------------------------ migrations
@@ -410,3 +411,33 @@ def test_freeradius_config_is_delivered_checked_and_drift_repaired(pg_db: str, t
     id_, outs = engine.state["platform-freeradius-config"]
     engine.providers["platform-freeradius-config"].delete(id_, outs)
     assert (live / "clients.conf").is_file()  # delete leaves RADIUS running
+
+
+# ------------------------------------------------------------------ removing a tenant
+
+
+def test_removing_a_tenant_fails_the_update_and_drops_nothing(deployed: MiniEngine, cfg: dict[str, Any]):
+    c = deployed.conninfo
+    fewer = copy.deepcopy(cfg)
+    fewer["hotspot:tenants"] = [t for t in fewer["hotspot:tenants"] if t["slug"] != "bravo"]
+    with pytest.raises(CheckFailed) as e:
+        up(fewer, deployed)
+    text = str(e.value)
+    assert "'bravo'" in text and "tenant_bravo" in text
+    assert "decommissioning is not yet supported" in text and "nothing was dropped" in text
+    assert q(c, "SELECT count(*) FROM tenant_bravo.radcheck") == [(2,)]
+    assert q(c, "SELECT slug FROM public.tenants WHERE slug = 'bravo'") == [("bravo",)]
+    # Put back, the stack converges with nothing to do.
+    _, ops = up(cfg, deployed)
+    assert set(ops.values()) == {"same"}
+
+
+def test_moving_a_tenant_to_another_schema_is_refused():
+    from components.providers.inventory import InventoryProvider
+
+    p = InventoryProvider()
+    olds = {"tenants": {"alpha": "tenant_alpha", "legacy": "public"}}
+    assert not p.check(olds, {"tenants": {**olds["tenants"], "new": "tenant_new"}}).failures
+    failures = p.check(olds, {"tenants": {"alpha": "hs_alpha", "legacy": "public"}}).failures
+    assert len(failures) == 1 and "from schema tenant_alpha to hs_alpha" in failures[0].reason
+    assert not p.check({}, olds).failures  # first deployment
