@@ -96,8 +96,8 @@ class Platform(pulumi.ComponentResource):
             name=p.radius.login_role,
             login=True,
             password=pulumi.Output.secret(p.radius.login_password.get_secret_value()),
-            # FreeRADIUS needs nothing else; the grants come with the migrations.
-            inherit=False,
+            # Attributes as tenant_sql.provision creates it (the rendered SQL), so a stack
+            # bootstrapped from `hotspotctl render` shows no diff. Grants come with the migrations.
             opts=pg,
         )
         self.system_migrations = SystemMigrations(

@@ -87,7 +87,6 @@ class Tenant(pulumi.ComponentResource):
                 naming.child_name(slug, "owner"),
                 name=t.owner_role,
                 login=False,
-                inherit=False,
                 opts=pg,
             )
             self.schema = postgresql.Schema(
