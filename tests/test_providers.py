@@ -163,6 +163,8 @@ def test_tenant_migrations_dropped_table_revoked_and_extra_grant_are_drift_and_r
     run_sql(c, "DROP TABLE tenant_alpha.radpostauth")
     run_sql(c, "REVOKE SELECT ON tenant_alpha.radcheck FROM freeradius")
     run_sql(c, "GRANT SELECT ON tenant_alpha.payments TO freeradius")
+    run_sql(c, "GRANT USAGE ON SCHEMA tenant_alpha TO tenant_bravo_owner")
+    run_sql(c, "GRANT SELECT, UPDATE ON tenant_alpha.payments TO tenant_bravo_owner")
     lines = drift_then_repair(deployed, cfg, "alpha-migrations")
     text = "\n".join(lines)
     assert "table tenant_alpha.radpostauth is missing" in text
@@ -171,6 +173,9 @@ def test_tenant_migrations_dropped_table_revoked_and_extra_grant_are_drift_and_r
     assert q(c, "SELECT to_regclass('tenant_alpha.radpostauth') IS NOT NULL") == [(True,)]
     assert q(c, "SELECT has_table_privilege('freeradius', 'tenant_alpha.radcheck', 'SELECT')") == [(True,)]
     assert q(c, "SELECT has_table_privilege('freeradius', 'tenant_alpha.payments', 'SELECT')") == [(False,)]
+    assert "privilege not in the policy: UPDATE on payments to tenant_bravo_owner" in text
+    assert q(c, "SELECT has_table_privilege('tenant_bravo_owner', 'tenant_alpha.payments', 'SELECT'),"
+                " has_schema_privilege('tenant_bravo_owner', 'tenant_alpha', 'USAGE')") == [(False, False)]
     # bravo was not touched by the repair.
     assert not deployed.state["bravo-migrations"][1]["drift"]
 

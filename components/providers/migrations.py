@@ -40,9 +40,26 @@ class MigrationsProvider(HotspotProvider):
             schema=props["schema"], kind=props["kind"], owner_role=props.get("owner_role"), prefix=props["prefix"]
         )
 
+    def _extra_grantee_revokes(self, props: dict[str, Any]) -> dict[str, list[Any]]:
+        """Grantees the policy does not name (another tenant's role, an ad-hoc login) lose
+        everything in the tenant schema, in the same transaction as the repair. The RADIUS role
+        and PUBLIC are reset by the policy grants themselves."""
+        from components.access_policy import revoke_extra_grantees
+        from tenant_sql.migrator import inspect_schema
+
+        if props["kind"] != "tenant":
+            return {}
+        with self.connect() as conn:
+            state = inspect_schema(conn, self._target(props), radius_role=props["radius_role"])
+        grantees = sorted({p.grantee for p in state.privileges_extra} - {props["radius_role"], "PUBLIC"})
+        if not state.exists or not grantees:
+            return {}
+        return {props["schema"]: revoke_extra_grantees(props["schema"], grantees)}
+
     def _converge(self, props: dict[str, Any], *, repair: bool = False) -> dict[str, Any]:
         from tenant_sql.migrator import migrate
 
+        preambles = self._extra_grantee_revokes(props) if repair else {}
         report = migrate(
             self.settings.conninfo(self.spec()),
             [self._target(props)],
@@ -54,6 +71,7 @@ class MigrationsProvider(HotspotProvider):
             # idempotent) and the grants are re-applied, in the schema's one transaction.
             replay=repair,
             reapply_policy=repair,
+            preambles=preambles,
         )
         report.raise_for_errors()
         if not report.ok:
