@@ -344,6 +344,8 @@ def provision_stack(
                 radius_data=radius_data, lock_timeout=lock_timeout,
             )
     conn = conninfo
+    if not conn.autocommit:
+        raise HotspotError("provision_stack needs an autocommit connection (it runs one transaction per step)")
     files = _files(files)
     report = ProvisionReport()
     role = spec.platform.radius.login_role
