@@ -26,7 +26,7 @@ from components.providers.migrations import MigrationsProvider
 from components.render import render_stack
 from components.spec import build_spec
 from tenant_sql.devcluster import Cluster
-from tests.pulumi_engine import CheckFailed, MiniEngine, load_provider, stack_config, wire
+from tests.pulumi_engine import CheckFailed, MiniEngine, flat_config, load_provider, stack_config, wire
 from tests.pulumi_harness import RecordingMonitor, run_program
 from tests.sql_fixtures import catalog_snapshot
 
@@ -443,6 +443,12 @@ def test_removing_a_tenant_fails_the_update_and_drops_nothing(deployed: MiniEngi
     assert "decommissioning is not yet supported" in text and "nothing was dropped" in text
     assert q(c, "SELECT count(*) FROM tenant_bravo.radcheck") == [(2,)]
     assert q(c, "SELECT slug FROM public.tenants WHERE slug = 'bravo'") == [("bravo",)]
+    # A refresh meanwhile reports the undeclared tenant instead of failing.
+    bravo = deployed.providers["bravo-radius"]
+    bravo.configure(dyn.ConfigureRequest(dyn.Config(flat_config(fewer), "hotspot-tenancy")))
+    drift = bravo.read(*deployed.state["bravo-radius"]).outs["drift"]
+    assert drift == ["tenant 'bravo' is no longer declared in the stack file; its data is kept"]
+    bravo.configure(dyn.ConfigureRequest(dyn.Config(flat_config(cfg), "hotspot-tenancy")))
     # Put back, the stack converges with nothing to do.
     _, ops = up(cfg, deployed)
     assert set(ops.values()) == {"same"}

@@ -71,7 +71,13 @@ class RadiusDataProvider(HotspotProvider):
         from tenant_sql import radius_data
 
         spec = self.spec()
-        tenant = self.tenant(props["slug"])
+        try:
+            tenant = spec.tenant(props["slug"])
+        except KeyError:
+            # `pulumi refresh` after the tenant left the stack file (an update is refused by
+            # TenantInventory): report it rather than fail the whole refresh.
+            gone = f"tenant {props['slug']!r} is no longer declared in the stack file; its data is kept"
+            return dyn.ReadResult(id_, {**props, DRIFT: [gone]})
         with self.connect() as conn:
             live = radius_data.read_tenant(conn, spec, tenant)
         return dyn.ReadResult(id_, {**props, DRIFT: radius_drift(live)})
