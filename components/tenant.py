@@ -30,7 +30,7 @@ from components.platform import Platform
 from components.providers.migrations import TenantMigrations, migration_inventory
 from components.providers.radius_data import TenantRadiusData, credentials_digest, declared_inputs
 from components.providers.registry import TenantRegistryRow, jsonable
-from components.spec import ResolvedTenant, StackSpec
+from components.spec import ResolvedTenant, RouterSpec, StackSpec
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,14 @@ def router_list(tenant: ResolvedTenant) -> list[dict[str, Any]]:
         }
         for r in tenant.spec.routers
     ]
+
+
+def router_secrets(router: RouterSpec) -> dict[str, str]:
+    """A router's credentials (RADIUS shared secret, RouterOS API login), for the secret output."""
+    out = {"radiusSecret": router.radius_secret.get_secret_value()}
+    if router.api is not None:
+        out |= {"apiUsername": router.api.username, "apiPassword": router.api.password.get_secret_value()}
+    return out
 
 
 class Tenant(pulumi.ComponentResource):
@@ -134,9 +142,7 @@ class Tenant(pulumi.ComponentResource):
             "roles": {"owner": t.owner_role, "radius": p.radius.login_role},
             "routers": router_list(t),
             # Everything that carries a credential leaves the component as a secret.
-            "routerSecrets": pulumi.Output.secret(
-                {r.name: r.radius_secret.get_secret_value() for r in t.spec.routers}
-            ),
+            "routerSecrets": pulumi.Output.secret({r.name: router_secrets(r) for r in t.spec.routers}),
         }
         self.outputs = outputs
         self.register_outputs(outputs)

@@ -247,7 +247,11 @@ def test_tenant_outputs(dev: RecordingMonitor):
     assert outs["roles"] == {"owner": "tenant_alpha_owner", "radius": "freeradius"}
     assert [r["name"] for r in outs["routers"]] == ["alpha-r1", "alpha-r2"]
     assert is_secret(outs["routerSecrets"])
-    assert reveal(outs["routerSecrets"])["alpha-r1"] == "dev-alpha-r1-Secret-5d8e2f"
+    assert reveal(outs["routerSecrets"]) == {
+        "alpha-r1": {"radiusSecret": "dev-alpha-r1-Secret-5d8e2f", "apiUsername": "hotspot-api",
+                     "apiPassword": "dev-Alpha-R1-api-91b2"},
+        "alpha-r2": {"radiusSecret": "dev-alpha-r2-Secret-a41c07"},
+    }
     shared = dev.outputs[regs["charlie-legacy"].urn]
     assert shared["schemaName"] == "public" and shared["shared"] is True
     assert shared["roles"].get("owner") is None  # Pulumi drops null members of a map
