@@ -2,8 +2,9 @@
 
 Contract (../shared/DESIGN.md section 1, STYLE.md item 12):
 - credentials reach a provider only through `configure()`, which the Pulumi engine calls with the
-  whole stack configuration (pulumi >= 3.140, PR pulumi/pulumi#17673) after it unpickles the
-  provider; nothing secret is ever a resource input and no password is ever an output;
+  whole stack configuration (pulumi/pulumi#17673; checked in the installed 3.272 SDK) after it
+  unpickles the provider; no credential is ever a resource input (where a secret must trigger an
+  update, the input is a digest, itself kept secret) and no password is ever an output;
 - `check` and `diff` do no I/O, so an auditor's `pulumi preview` needs no database;
 - `read` (pulumi refresh) reports drift in the `drift` output; the next `diff` sees a non-empty
   `drift` and proposes an update, which repairs it;
