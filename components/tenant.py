@@ -9,8 +9,10 @@ tests/test_components_mock.py because a renamed child is a replaced child):
   <slug>-registry    TenantRegistryRow: the row in public.tenants
   <slug>-radius      TenantRadiusData: packages (+ RADIUS groups), declared users, mapping rows
 A shared (legacy) tenant has only <slug>-registry and <slug>-radius: its data lives in the public
-tables with tenant_id. Five resources per schema tenant, two per shared tenant: registration
-costs about 1-2 ms per resource, and a tenant's routers and users are rows, not resources.
+tables with tenant_id. Five resources per schema tenant (plus the component), two per shared
+tenant: registering costs about 2.7 ms per resource here (bench/program.py: 1000 tenants with 3
+routers each, 6006 resources, 16 s under mocks), so a tenant's routers, users and packages are
+rows inside these resources, never resources of their own.
 
 Removing a tenant from the stack file does not drop it: the schema is protected, so `pulumi up`
 refuses to delete it, and the program (components/program.py) stops before that with a message
