@@ -202,7 +202,7 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, warmup
 def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, args: argparse.Namespace,
              *, resolution: str, cache_ttl: int = 0) -> float:
     auth_port, acct_port = free_udp_ports(2)
-    out = work / name.split(")")[0].strip("(")
+    out = work / name.split(")")[0].strip("(").replace("+", "cache")
     addresses = {t.spec.routers[0].name: router_address(i) for i, t in enumerate(spec.tenants)}
     opts = RenderOptions(
         listen_address="127.0.0.1", auth_port=auth_port, acct_port=acct_port, router_addresses=addresses,
@@ -236,7 +236,7 @@ def main() -> None:
     ap.add_argument("--inflight", type=int, default=64)
     ap.add_argument("--sockets", type=int, default=64, help="router source addresses at least")
     ap.add_argument("--threads", type=int, default=32, help="FreeRADIUS worker threads")
-    ap.add_argument("--pool-max", type=int, default=None, help="override platform.radius.pool.max")
+    ap.add_argument("--pool-max", default="", help="comma-separated platform.radius.pool.max values to compare")
     ap.add_argument("--cache-ttl", type=int, default=30)
     ap.add_argument("--max-rate", type=float, default=8000, help="bound on requests built per second")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
@@ -249,7 +249,8 @@ def main() -> None:
     print(f"PostgreSQL {cluster.version()} on 127.0.0.1:{cluster.port}; FreeRADIUS -f, {args.threads} threads; "
           f"{os.cpu_count()} CPUs; {args.inflight} requests in flight")
     try:
-        one = with_pool(bench_spec(1), args.pool_max)
+        pools: list[int | None] = [int(p) for p in args.pool_max.split(",") if p] or [None]
+        one = bench_spec(1)
         pw = one.platform.radius.login_password.get_secret_value()
         db1 = cluster.create_database("bench_one")
         provision_stack(db1, one, radius_password=pw)
@@ -267,7 +268,7 @@ def main() -> None:
         if "b-nas" in wanted:
             runs.append(("b-nas", "(b-nas) nas, 1 tenant", one, "bench_one", "nas", 0))
         if {"c", "c+", "d"} & set(wanted):
-            many = with_pool(bench_spec(args.tenants), args.pool_max)
+            many = bench_spec(args.tenants)
             t = time.monotonic()
             cluster.create_database("bench_many")
             provision_stack(cluster.conninfo("bench_many"), many, radius_password=pw)
@@ -281,17 +282,22 @@ def main() -> None:
                                         ("d", f"(d) nas, {label}", "nas", 0)):
                 if key in wanted:
                     runs.append((key, text, many, "bench_many", res, ttl))
-        best: dict[str, float] = {}
+        best: dict[tuple[str, int | None], float] = {}
         for r in range(args.rounds):
             print(f"round {r + 1}/{args.rounds}", flush=True)
-            for key, text, spec, dbname, res, ttl in runs:
-                rate = scenario(f"{text}", spec, params(dbname), work / f"r{r}", args.users, args,
-                                resolution=res, cache_ttl=ttl)
-                best[key] = max(best.get(key, 0.0), rate)
+            for pool in pools:
+                for key, text, spec, dbname, res, ttl in runs:
+                    name = text if pool is None else f"{text} [pool {pool}]"
+                    rate = scenario(name, with_pool(spec, pool), params(dbname), work / f"r{r}-p{pool}",
+                                    args.users, args, resolution=res, cache_ttl=ttl)
+                    best[(key, pool)] = max(best.get((key, pool), 0.0), rate)
         print("best of rounds:")
-        for key, text, *_ in runs:
-            ratio = f"  {best[key] / best['a']:.2f} of (a)" if best.get("a") else ""
-            print(f"  {text:<48} {best[key]:8.0f} accepts/s{ratio}")
+        for pool in pools:
+            base = best.get(("a", pool)) or best.get(("a", pools[0]))
+            for key, text, *_ in runs:
+                ratio = f"  {best[(key, pool)] / base:.2f} of (a)" if base else ""
+                name = text if pool is None else f"{text} [pool {pool}]"
+                print(f"  {name:<58} {best[(key, pool)]:8.0f} accepts/s{ratio}")
     finally:
         cluster.destroy()
 

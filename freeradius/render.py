@@ -237,7 +237,9 @@ def _context(spec: StackSpec, db: DbParams, options: RenderOptions) -> dict[str,
         "run_dir": fr_string(options.run_dir, "run_dir"),
         "run_user": options.run_user,
         "run_group": options.run_group,
-        "max_servers": options.max_servers,
+        # A request that finds no free pooled connection fails at once (rlm_sql does not queue):
+        # never run more worker threads than the pool has connections.
+        "max_servers": min(options.max_servers, radius.pool.max),
         "internal_dictionary": (PACKAGE_DIR / "dictionary").read_text(),
     }
 
