@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import copy
 import itertools
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -463,3 +465,49 @@ def test_moving_a_tenant_to_another_schema_is_refused():
     failures = p.check(olds, {"tenants": {"alpha": "hs_alpha", "legacy": "public"}}).failures
     assert len(failures) == 1 and "from schema tenant_alpha to hs_alpha" in failures[0].reason
     assert not p.check({}, olds).failures  # first deployment
+
+
+# ------------------------------------------------------------------ the engine's own provider host
+
+
+def test_the_pulumi_python_provider_host_unpickles_configures_and_repairs(deployed: MiniEngine, cfg: dict[str, Any]):
+    """The dynamic providers behind the engine's gRPC protocol, in a fresh interpreter (as
+    `pulumi-resource-pulumi-python` runs them): the pickled provider is found by reference,
+    Configure hands it the stack config, Read reports drift, Diff proposes the update, Update
+    repairs."""
+    import grpc
+    from google.protobuf import struct_pb2
+    from pulumi.runtime import rpc
+    from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+    from pulumi.runtime.sync_await import _sync_await
+
+    def struct(props: dict[str, Any]) -> struct_pb2.Struct:
+        return _sync_await(rpc.serialize_properties(props, {}))
+
+    host = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PULUMI_PROJECT": "hotspot-tenancy"}, text=True,
+    )
+    try:
+        port = int(host.stdout.readline().strip())  # type: ignore[union-attr]
+        stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        stub.Configure(provider_pb2.ConfigureRequest(args=struct(flat_config(cfg))), timeout=30)
+        c = deployed.conninfo
+        run_sql(c, "UPDATE public.tenants SET email = 'drifted@else.example' WHERE slug = 'alpha'")
+        id_, outs = deployed.state["alpha-registry"]
+        provider_blob = base64.b64encode(dill.dumps(deployed.providers["alpha-registry"])).decode()
+        props = {**outs, "__provider": provider_blob}
+        urn = "urn:pulumi:dev::hotspot-tenancy::hotspot:index:Tenant$pulumi-python:dynamic/hotspot:TenantRegistryRow::alpha-registry"
+        read = stub.Read(provider_pb2.ReadRequest(id=id_, urn=urn, properties=struct(props)), timeout=60)
+        refreshed = dict(rpc.deserialize_properties(read.properties))
+        assert any("email" in line for line in refreshed["drift"])
+        news = {k: outs[k] for k in ("tenant_id", "slug", "row")} | {"__provider": provider_blob}
+        diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=urn, olds=struct(refreshed), news=struct(news)), timeout=30)
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and not diff.replaces
+        same = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=urn, olds=struct(props), news=struct(news)), timeout=30)
+        assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+        stub.Update(provider_pb2.UpdateRequest(id=id_, urn=urn, olds=struct(refreshed), news=struct(news)), timeout=60)
+        assert q(c, "SELECT email FROM public.tenants WHERE slug = 'alpha'") == [("ops@alpha.example",)]
+    finally:
+        host.kill()
+        host.wait(timeout=10)
