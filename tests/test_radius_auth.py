@@ -215,3 +215,16 @@ def test_simultaneous_use_counts_open_sessions_in_the_tenant(mapping_env):
     assert env.acct("alpha-r2", "Stop", user, "su-1", Acct_Session_Time=60) is not None
     assert env.auth("alpha-r2", user, pw).code == packet.AccessAccept
     env.acct("alpha-r2", "Stop", user, "su-2", Acct_Session_Time=60)
+
+
+def test_no_password_is_ever_stored_in_post_auth(mapping_env, nas_env):
+    env = mapping_env
+    assert env.auth("alpha-r1", "alice", "alice-pass-1", chap=True).code == packet.AccessAccept
+    assert env.auth("alpha-r1", "alice", "typed-wrong-1").code == packet.AccessReject
+    total = 0
+    for schema in ("public", "tenant_alpha", "tenant_bravo"):
+        rows = env.table(schema, "radpostauth")
+        total += len(rows)
+        assert [r for r in rows if r["pass"] is not None] == [], schema
+        assert not [r for r in rows if "pass" in (r["username"] or "")]
+    assert total > 20  # every case above logged its attempt
