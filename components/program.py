@@ -17,7 +17,17 @@ from components.spec import StackSpec, build_spec
 from components.tenant import Tenant, TenantArgs
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-STACKS_DIR = PROJECT_DIR / "stacks"
+
+
+def stacks_dir() -> Path:
+    """Where the stack files (and platform.tenants_dir) live: `stacks/` of the Pulumi project
+    being run (the engine runs the program in the project directory), else of this checkout."""
+    here = Path.cwd()
+    if (here / "Pulumi.yaml").is_file():
+        return here / "stacks"
+    return PROJECT_DIR / "stacks"
+
+
 CONFIG_NAMESPACE = "hotspot"
 PLATFORM_NAME = "platform"
 
@@ -28,8 +38,9 @@ class Declared:
     tenants: dict[str, Tenant]
 
 
-def load_spec(stack: str, config: pulumi.Config, base_dir: Path = STACKS_DIR) -> StackSpec:
+def load_spec(stack: str, config: pulumi.Config, base_dir: Path | None = None) -> StackSpec:
     """The validated spec, or pulumi.RunError carrying every issue (one per line)."""
+    base_dir = base_dir or stacks_dir()
     try:
         spec = build_spec(stack, config.get_object("platform"), config.get_object("tenants"), base_dir)
     except SpecError as e:
@@ -63,8 +74,9 @@ def admin_password(config: pulumi.Config, spec: StackSpec) -> pulumi.Output[str]
     return pulumi.Output.secret(value)
 
 
-def declare(spec: StackSpec, password: pulumi.Input[str], *, base_dir: Path = STACKS_DIR) -> Declared:
-    """Declare the platform and every tenant of a validated spec (also used by bench/program.py)."""
+def declare(spec: StackSpec, password: pulumi.Input[str], *, base_dir: Path | None = None) -> Declared:
+    """Declare the platform and every tenant of a validated spec."""
+    base_dir = base_dir or stacks_dir()
     stack = spec.stack
     platform = Platform(PLATFORM_NAME, PlatformArgs(spec=spec, admin_password=password, stack=stack, base_dir=str(base_dir)))
     tenants = {

@@ -511,3 +511,15 @@ def test_the_pulumi_python_provider_host_unpickles_configures_and_repairs(deploy
     finally:
         host.kill()
         host.wait(timeout=10)
+
+
+def test_settings_accept_structured_config_as_text_or_objects(cfg: dict[str, Any]):
+    from components.providers.base import settings_from_config
+
+    as_text = settings_from_config(flat_config(cfg))
+    as_objects = settings_from_config(cfg)
+    assert as_text.raw_platform == as_objects.raw_platform == cfg["hotspot:platform"]
+    assert as_text.conninfo() == as_objects.conninfo()
+    assert "application_name=hotspot-pulumi" in as_text.conninfo()
+    docker = settings_from_config({**cfg, "hotspot:platform": {**cfg["hotspot:platform"], "runtime": "docker"}})
+    assert "host=127.0.0.1" in docker.conninfo() and "port=15432" in docker.conninfo()
