@@ -12,20 +12,23 @@ Children (Pulumi names fixed here and pinned by tests/test_components_mock.py):
 - `platform-radius-role`: the FreeRADIUS login role (password secret);
 - `platform-system-migrations`: system migrations of `public` plus the FreeRADIUS role's grants;
 - runtime external: `platform-freeradius-config`, delivery of the rendered configuration into
-  `platform.radius.config_dir` (when freeradius.deliver is available).
+  `platform.radius.config_dir` on the machine running `pulumi up` (checked with `freeradius -XC`
+  first, so that machine is the RADIUS host).
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 import pulumi_postgresql as postgresql
 
 from components import naming
+from components.providers.freeradius_config import FreeradiusConfig, config_fingerprint
+from components.providers.inventory import TenantInventory
+from components.providers.migrations import SystemMigrations, migration_inventory
 from components.spec import StackSpec
 
 # pulumi-postgresql opens up to max_connections; parallel GRANTs through it fail with "tuple
@@ -59,9 +62,6 @@ class Platform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hotspot:index:Platform", name, None, opts)
-        from components.providers.inventory import TenantInventory
-        from components.providers.migrations import SystemMigrations, migration_inventory
-
         spec = args.spec
         p = spec.platform
         db = p.database
@@ -234,23 +234,16 @@ class Platform(pulumi.ComponentResource):
 
     def _external_freeradius(
         self, spec: StackSpec, args: PlatformArgs, here: pulumi.ResourceOptions
-    ) -> pulumi.Resource | None:
-        try:
-            from components.providers.freeradius_config import FreeradiusConfig, config_fingerprint
-        except ImportError:
-            return None
+    ) -> pulumi.Resource:
         r = spec.platform.radius
         return FreeradiusConfig(
             _child("freeradius-config"),
             {
                 "live_dir": r.config_dir,
+                # A digest of the rendered files (they hold router secrets): a secret itself.
                 "fingerprint": pulumi.Output.secret(config_fingerprint(spec)),
             },
             pulumi.ResourceOptions(parent=self, depends_on=[self.system_migrations]),
             stack=args.stack,
             base_dir=args.base_dir,
         )
-
-
-def outputs_of(platform: Platform) -> dict[str, Any]:
-    return {"database": platform.database, "radiusRole": platform.radius_role_name}
