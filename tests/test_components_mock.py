@@ -119,10 +119,6 @@ def test_dev_stack_declares_exactly_the_expected_tree(dev: RecordingMonitor):
 
 
 def platform_external_extras() -> set[tuple[str, str]]:
-    try:
-        import components.providers.freeradius_config  # noqa: F401
-    except ImportError:
-        return set()
     return {("pulumi-python:dynamic/hotspot:FreeradiusConfig", "platform-freeradius-config")}
 
 
@@ -208,6 +204,14 @@ def test_dynamic_resource_inputs(dev: RecordingMonitor):
     # The password change detector is a secret, and kept secret in the outputs too.
     assert is_secret(rad["credentials_digest"])
     assert "credentials_digest" in regs["alpha-radius"].additional_secret_outputs
+
+
+def test_external_runtime_delivers_the_freeradius_config_with_a_secret_fingerprint(dev: RecordingMonitor):
+    regs = by_name(dev)
+    fr = regs["platform-freeradius-config"]
+    assert fr.inputs["live_dir"] == "/etc/freeradius/3.0"
+    assert is_secret(fr.inputs["fingerprint"]) and "fingerprint" in fr.additional_secret_outputs
+    assert regs["platform-system-migrations"].urn in fr.dependencies
 
 
 def test_tenant_inventory_lists_every_tenant_and_its_schema(dev: RecordingMonitor):
