@@ -11,6 +11,7 @@ declared, resources per tenant, seconds (spec validation + registration) and pea
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -89,8 +90,10 @@ def evaluate(tenants: int, routers: int = 3, *, trace_memory: bool = False) -> d
     if trace_memory:
         tracemalloc.start()
     t0 = time.perf_counter()
+    c0 = time.process_time()  # CPU seconds: comparable when other jobs share the machine
     monitor = run_program(program.run, config=config, secret_keys=("hotspot:dbAdminPassword",), stack="bench")
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
     if trace_memory:
         tracemalloc.stop()
@@ -102,6 +105,8 @@ def evaluate(tenants: int, routers: int = 3, *, trace_memory: bool = False) -> d
         "resources": len(regs),
         "per_tenant": len(tenant_children) / tenants,
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load": os.getloadavg()[0],
         "peak_mb": peak / 2**20,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -115,7 +120,10 @@ def main(argv: list[str]) -> int:
         return 0
     trace = "--trace" in argv
     sizes = [int(a) for a in argv if a != "--trace"] or [100, 1000]
-    print(f"{'tenants':>8} {'resources':>10} {'per tenant':>11} {'seconds':>8} {'maxrss MB':>10} {'heap MB':>8}")
+    print(
+        f"{'tenants':>8} {'resources':>10} {'per tenant':>11} {'seconds':>8} {'cpu s':>7} "
+        f"{'maxrss MB':>10} {'heap MB':>8} {'load':>5}"
+    )
     for n in sizes:
         cmd = [sys.executable, __file__, "--one", str(n)] + (["--trace"] if trace else [])
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
@@ -126,7 +134,7 @@ def main(argv: list[str]) -> int:
         heap = f"{r['peak_mb']:>8.1f}" if trace else f"{'-':>8}"
         print(
             f"{r['tenants']:>8} {r['resources']:>10} {r['per_tenant']:>11.1f} {r['seconds']:>8.2f} "
-            f"{r['maxrss_mb']:>10.1f} {heap}"
+            f"{r['cpu_seconds']:>7.2f} {r['maxrss_mb']:>10.1f} {heap} {r['load']:>5.1f}"
         )
     return 0
 

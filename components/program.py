@@ -100,4 +100,3 @@ def run() -> None:
         "tenants",
         {slug: {k: v for k, v in t.outputs.items() if k != "routerSecrets"} for slug, t in declared.tenants.items()},
     )
-    pulumi.export("routerSecrets", pulumi.Output.secret({slug: t.outputs["routerSecrets"] for slug, t in declared.tenants.items()}))

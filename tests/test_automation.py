@@ -81,7 +81,8 @@ def test_preview_up_noop_up_destroy(pg_db: str, tmp_path: Path):
         up = stack.up()
         assert up.summary.result == "succeeded"
         assert up.outputs["radiusRole"].value == "freeradius"
-        assert up.outputs["routerSecrets"].secret is True
+        assert up.outputs["tenants"].value["charlie-legacy"]["schemaName"] == "public"
+        assert "routerSecrets" not in up.outputs["tenants"].value["charlie-legacy"]  # stays in the component
         with psycopg.connect(pg_db) as conn:
             rows = conn.execute("SELECT slug, schema_name FROM public.tenants").fetchall()
             assert rows == [("charlie-legacy", None)]
