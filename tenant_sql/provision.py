@@ -23,7 +23,7 @@ import hmac
 import importlib.util
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,6 +267,24 @@ class ProvisionReport:
             raise HotspotError(f"tenant {slug}: RADIUS data: {err}") from err
 
 
+class _LazyPreambles(Mapping[str, Sequence[sql.Composable]]):
+    """Preambles built only for the schemas that have work: a no-op over 1,000 tenants should not
+    compose 1,000 DO blocks (a third of a second)."""
+
+    def __init__(self, spec: StackSpec, tenants: Sequence[ResolvedTenant]) -> None:
+        self.spec = spec
+        self.by_schema = {t.schema_name: t for t in tenants}
+
+    def __getitem__(self, schema: str) -> Sequence[sql.Composable]:
+        return tenant_preamble(self.spec, self.by_schema[schema])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_schema)
+
+    def __len__(self) -> int:
+        return len(self.by_schema)
+
+
 def _radius_data() -> Any:
     if importlib.util.find_spec("tenant_sql.radius_data") is None:
         return None
@@ -365,7 +383,7 @@ def provision_stack(
     targets = [tenant_target(spec, t) for t in schema_tenants]
     report.tenants = migrate(
         conn, targets, radius_role=role, hybrid=hybrid, files=files, lock_timeout=lock_timeout,
-        progress=progress, preambles={tt.schema: tenant_preamble(spec, t) for tt, t in zip(targets, schema_tenants, strict=True)},
+        progress=progress, preambles=_LazyPreambles(spec, schema_tenants),
     )
     by_schema = {t.schema_name: t for t in schema_tenants}
     for schema, seconds in report.tenants.seconds.items():
