@@ -119,7 +119,7 @@ class Platform(pulumi.ComponentResource):
         self.freeradius: pulumi.Resource | None = None
         if p.runtime == "docker":
             self.freeradius = self._docker_freeradius(spec)
-        else:
+        elif p.radius.deliver:
             self.freeradius = self._external_freeradius(spec, args, here)
 
         self.database = pulumi.Output.from_input(db.dbname)

@@ -138,8 +138,14 @@ class RadiusSpec(_Model):
     login_password: Secret
     pool: RadiusPool = RadiusPool()
     require_message_authenticator: bool = True
+    # runtime external: where the rendered tree is delivered (on the machine running `pulumi up`),
+    # and how the running server picks it up. A change of clients needs restart_command (HUP does
+    # not reload clients); without it the delivery reports restart_required. deliver: false leaves
+    # delivery to another tool (`hotspotctl render --raddb-base` writes the same tree).
     config_dir: str = "/etc/freeradius/3.0"
     reload_command: list[str] | None = None
+    restart_command: list[str] | None = None
+    deliver: bool = True
 
 
 class WireguardSpec(_Model):

@@ -214,6 +214,14 @@ def test_external_runtime_delivers_the_freeradius_config_with_a_secret_fingerpri
     assert regs["platform-system-migrations"].urn in fr.dependencies
 
 
+def test_external_runtime_without_delivery_declares_no_freeradius_config():
+    cfg = dev_config()
+    cfg["hotspot:platform"]["radius"] = {**cfg["hotspot:platform"]["radius"], "deliver": False}
+    names = {r.name for r in run(cfg).registrations}
+    assert "platform-freeradius-config" not in names
+    assert "platform-system-migrations" in names
+
+
 def test_tenant_inventory_lists_every_tenant_and_its_schema(dev: RecordingMonitor):
     inv = by_name(dev)["platform-tenant-inventory"].inputs
     assert inv["tenants"] == {"alpha": "tenant_alpha", "bravo": "tenant_bravo", "charlie-legacy": "public"}

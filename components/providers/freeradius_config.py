@@ -68,10 +68,11 @@ class FreeradiusConfigProvider(HotspotProvider):
         from freeradius.deliver import DEFAULT_CHECK, deliver
 
         live = Path(props["live_dir"])
-        reload_cmd = self.spec().platform.radius.reload_command
+        radius = self.spec().platform.radius
         with tempfile.TemporaryDirectory(prefix="hotspot-raddb-") as tmp:
             rendered = self._render(live, Path(tmp))
-            result = deliver(rendered, live, check_cmd=self.check_cmd or DEFAULT_CHECK, reload_cmd=reload_cmd)
+            result = deliver(rendered, live, check_cmd=self.check_cmd or DEFAULT_CHECK, reload_cmd=radius.reload_command,
+                             restart_cmd=radius.restart_command)
         return {
             **self.inputs_of(props),
             "changed": result.changed,
