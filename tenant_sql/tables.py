@@ -29,6 +29,7 @@ SYSTEM_TABLES = (
     "packages",
     "tenant_vpn_tunnels",
     "system_logs",
+    "hotspot_user_references",  # tenant columns holding a public.users id (no foreign keys)
     *RADIUS_TABLES,
 )
 

@@ -9,7 +9,6 @@ import psycopg
 from psycopg import sql
 
 from components import naming
-from components.access_policy import owner_system_grants
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "tenant_sql" / "migrations"
 SYSTEM_FILES = sorted((MIGRATIONS / "system").glob("[0-9][0-9][0-9][0-9]_*.sql"))
@@ -26,11 +25,9 @@ def apply_system(conn: psycopg.Connection) -> None:
 
 def replay_tenant_files(conn: psycopg.Connection, schema: str, owner: str) -> None:
     """The tenant files in one transaction, as the owner, search_path = the tenant schema only
-    (after the owner's grants in public, as the migrator does in every tenant transaction)."""
+    (as the migrator does; the owner needs no privilege in public)."""
     naming.validate_schema_name(schema)
     with conn.transaction():
-        for stmt in owner_system_grants(owner):
-            conn.execute(stmt)
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
         for path in TENANT_FILES:

@@ -271,16 +271,160 @@ def test_radacct_indexes_for_freeradius(db: psycopg.Connection) -> None:
     assert "(username, acctstoptime)" in defs["radacct_username_acctstoptime_index"]
 
 
-def test_only_public_users_is_referenced_across_schemas(db: psycopg.Connection) -> None:
+def test_no_foreign_key_leaves_the_tenant_schema(db: psycopg.Connection) -> None:
+    """Tenant columns holding a public.users id have no foreign key: one per tenant table put two RI
+    triggers on public.users each (28,000 at 1,000 tenants) and made provisioning O(n^2)."""
     rows = db.execute(
         """
         SELECT DISTINCT tn.nspname, t.relname FROM pg_constraint k
         JOIN pg_class s ON s.oid = k.conrelid JOIN pg_namespace sn ON sn.oid = s.relnamespace
         JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
-        WHERE k.contype = 'f' AND sn.nspname = 'tenant_alpha' AND tn.nspname <> 'tenant_alpha'
+        WHERE k.contype = 'f' AND sn.nspname LIKE 'tenant\\_%' AND tn.nspname <> sn.nspname
         """
     ).fetchall()
-    assert rows == [("public", "users")]
+    assert rows == []
+    # Only public's own foreign keys put RI triggers on public.users; adding tenants adds none.
+    ri = "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.users'::regclass AND tgisinternal"
+    before = db.execute(ri).fetchone()
+    add_tenant(db, "charlie", str(uuid.uuid4()))
+    assert db.execute(ri).fetchone() == before
+    assert db.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.users'::regclass AND NOT tgisinternal"
+    ).fetchall() == [("trigger_hotspot_user_deleted",)]
+
+
+# The foreign keys tenant tables had on public.users, and their ON DELETE actions.
+FORMER_USER_FOREIGN_KEYS = {
+    ("payments", "user_id", "SET NULL"), ("user_subscriptions", "user_id", "CASCADE"),
+    ("payment_reminders", "user_id", "CASCADE"), ("service_control_logs", "user_id", "SET NULL"),
+    ("vouchers", "used_by", "SET NULL"), ("session_disconnections", "disconnected_by", "SET NULL"),
+    ("todos", "user_id", "SET NULL"), ("todos", "created_by", "CASCADE"), ("todo_activities", "user_id", "CASCADE"),
+    ("employees", "user_id", "SET NULL"), ("expenses", "submitted_by", "CASCADE"),
+    ("expenses", "approved_by", "SET NULL"), ("revenues", "customer_id", "SET NULL"),
+    ("revenues", "recorded_by", "CASCADE"),
+}
+
+
+def test_user_reference_columns_are_listed_typed_and_indexed(db: psycopg.Connection) -> None:
+    listed = set(db.execute("SELECT table_name, column_name, on_delete FROM public.hotspot_user_references").fetchall())
+    assert listed == FORMER_USER_FOREIGN_KEYS
+    for table, column, action in sorted(listed):
+        for schema in ("tenant_alpha", "tenant_bravo"):
+            row = db.execute(
+                "SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a"
+                " WHERE a.attrelid = %s::regclass AND a.attname = %s AND NOT a.attisdropped",
+                (f"{schema}.{table}", column),
+            ).fetchone()
+            assert row is not None and row[0] == "uuid", (schema, table, column, row)
+            if action == "SET NULL":
+                assert row[1] is False, f"{table}.{column} is SET NULL on delete but NOT NULL"
+            leading = db.execute(
+                "SELECT count(*) FROM pg_index i JOIN pg_attribute a"
+                " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+                " WHERE i.indrelid = %s::regclass AND a.attname = %s",
+                (f"{schema}.{table}", column),
+            ).fetchone()[0]
+            assert leading >= 1, f"{schema}.{table}.{column} has no index led by it"
+
+
+def _user(conn: psycopg.Connection, name: str, tenant_id: str | None) -> str:
+    return conn.execute(
+        "INSERT INTO public.users (tenant_id, name, username, email, password) VALUES (%s, %s, %s, %s, 'x')"
+        " RETURNING id::text",
+        (tenant_id, name, name, f"{name}@example.test"),
+    ).fetchone()[0]
+
+
+def _rows_pointing_at(conn: psycopg.Connection, schema: str, user: str) -> dict[tuple[str, str], int]:
+    out = {}
+    for table, column, _ in sorted(FORMER_USER_FOREIGN_KEYS):
+        q = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(sql.Identifier(schema, table), sql.Identifier(column))
+        out[(table, column)] = conn.execute(q, (user,)).fetchone()[0]
+    return out
+
+
+def _tenant_data(conn: psycopg.Connection, schema: str, user: str, other: str) -> dict[str, str]:
+    """Rows in `schema` pointing at `user` through each action, and rows pointing at `other`."""
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        pkg = conn.execute(
+            "INSERT INTO packages (type, name, duration, upload_speed, download_speed, price, devices)"
+            " VALUES ('hotspot', 'p', '1h', '1M', '1M', 10, 1) RETURNING id::text"
+        ).fetchone()[0]
+        ids = {}
+        for who, tag in ((user, "u"), (other, "o")):
+            ids[f"payment_{tag}"] = conn.execute(
+                "INSERT INTO payments (user_id, mac_address, phone_number, amount, transaction_id)"
+                " VALUES (%s, 'aa:bb:cc:dd:ee:ff', '0700', 10, %s) RETURNING id::text", (who, f"tx-{tag}"),
+            ).fetchone()[0]
+            ids[f"sub_{tag}"] = conn.execute(
+                "INSERT INTO user_subscriptions (user_id, package_id, mac_address, start_time, end_time)"
+                " VALUES (%s, %s, 'aa:bb:cc:dd:ee:ff', now(), now()) RETURNING id::text", (who, pkg),
+            ).fetchone()[0]
+            ids[f"voucher_{tag}"] = conn.execute(
+                "INSERT INTO vouchers (code, package_id, used_by) VALUES (%s, %s, %s) RETURNING id::text",
+                (f"v-{tag}", pkg, who),
+            ).fetchone()[0]
+            # created by `who`, assigned to the other user: CASCADE on one column, SET NULL on the other.
+            assignee = other if who == user else user
+            ids[f"todo_{tag}"] = conn.execute(
+                "INSERT INTO todos (created_by, user_id, title) VALUES (%s, %s, 't') RETURNING id::text",
+                (who, assignee),
+            ).fetchone()[0]
+            ids[f"activity_{tag}"] = conn.execute(
+                "INSERT INTO todo_activities (todo_id, user_id, action) VALUES (%s, %s, 'a') RETURNING id::text",
+                (ids[f"todo_{tag}"], assignee),
+            ).fetchone()[0]
+            ids[f"expense_{tag}"] = conn.execute(
+                "INSERT INTO expenses (expense_number, category, amount, expense_date, submitted_by, approved_by)"
+                " VALUES (%s, 'c', 1, now(), %s, %s) RETURNING id::text", (f"e-{tag}", assignee, who),
+            ).fetchone()[0]
+    return ids
+
+
+def test_deleting_a_user_applies_the_former_foreign_key_actions_in_its_tenant_only(db: psycopg.Connection) -> None:
+    u = _user(db, "ua", ALPHA_ID)
+    o = _user(db, "oa", ALPHA_ID)
+    alpha = _tenant_data(db, "tenant_alpha", u, o)
+    _tenant_data(db, "tenant_bravo", u, o)  # bravo rows pointing at alpha's user: not bravo's business
+    bravo_before = snapshot_rows(db, "tenant_bravo")
+    db.execute("DELETE FROM public.users WHERE id = %s", (u,))
+    assert set(_rows_pointing_at(db, "tenant_alpha", u).values()) == {0}
+    one = sql.SQL("SELECT {} FROM tenant_alpha.{} WHERE id = %s")
+    # SET NULL: the row stays, the column is NULL.
+    assert db.execute(one.format(sql.Identifier("user_id"), sql.Identifier("payments")), (alpha["payment_u"],)).fetchone() == (None,)
+    assert db.execute(one.format(sql.Identifier("used_by"), sql.Identifier("vouchers")), (alpha["voucher_u"],)).fetchone() == (None,)
+    assert db.execute(one.format(sql.Identifier("user_id"), sql.Identifier("todos")), (alpha["todo_o"],)).fetchone() == (None,)
+    assert db.execute(one.format(sql.Identifier("approved_by"), sql.Identifier("expenses")), (alpha["expense_u"],)).fetchone() == (None,)
+    # CASCADE: the rows are gone, and what hung off them inside the schema too (todo_activities).
+    for table, key in (("user_subscriptions", "sub_u"), ("todos", "todo_u"), ("todo_activities", "activity_u"),
+                       ("todo_activities", "activity_o"), ("expenses", "expense_o")):
+        assert db.execute(one.format(sql.Identifier("id"), sql.Identifier(table)), (alpha[key],)).fetchone() is None, table
+    # The other user's rows are untouched (bar those the deleted user's cascade took with it).
+    left = _rows_pointing_at(db, "tenant_alpha", o)
+    assert left[("payments", "user_id")] == 1 and left[("user_subscriptions", "user_id")] == 1
+    assert left[("vouchers", "used_by")] == 1 and left[("todos", "created_by")] == 1
+    # Another tenant's schema is not visited at all, even where its rows hold the id.
+    assert snapshot_rows(db, "tenant_bravo") == bravo_before
+
+
+def test_deleting_a_system_admin_reaches_every_tenant_schema(db: psycopg.Connection) -> None:
+    admin = _user(db, "admin", None)
+    o = _user(db, "ob", BRAVO_ID)
+    for schema in ("tenant_alpha", "tenant_bravo"):
+        _tenant_data(db, schema, admin, o)
+    db.execute("DELETE FROM public.users WHERE id = %s", (admin,))
+    for schema in ("tenant_alpha", "tenant_bravo"):
+        assert set(_rows_pointing_at(db, schema, admin).values()) == {0}, schema
+        assert _rows_pointing_at(db, schema, o)[("payments", "user_id")] == 1
+
+
+def snapshot_rows(conn: psycopg.Connection, schema: str) -> dict[str, list[tuple]]:
+    out = {}
+    for table in sorted({t for t, _, _ in FORMER_USER_FOREIGN_KEYS}):
+        q = sql.SQL("SELECT * FROM {} ORDER BY id").format(sql.Identifier(schema, table))
+        out[table] = conn.execute(q).fetchall()
+    return out
 
 
 def _fk(conn: psycopg.Connection, schema: str, name: str) -> tuple[str, str]:

@@ -1,5 +1,9 @@
 -- Packages, payments and subscriptions, hotspot users and sessions, vouchers, PPPoE users.
 -- Foreign keys the application points at public.packages point at this schema's packages.
+-- Columns holding a public.users id (user_id, used_by, disconnected_by) have no foreign key: a
+-- key per tenant table would put thousands of RI triggers on public.users. Their ON DELETE
+-- action runs from public.users (system migration 0006, public.hotspot_user_references); each
+-- has an index.
 
 CREATE TABLE IF NOT EXISTS packages (
     id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -66,7 +70,6 @@ CREATE TABLE IF NOT EXISTS payments (
     updated_at timestamp(0),
     CONSTRAINT payments_pkey PRIMARY KEY (id),
     CONSTRAINT payments_transaction_id_unique UNIQUE (transaction_id),
-    CONSTRAINT payments_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL,
     CONSTRAINT payments_package_id_foreign FOREIGN KEY (package_id) REFERENCES packages (id) ON DELETE SET NULL,
     CONSTRAINT payments_router_id_foreign FOREIGN KEY (router_id) REFERENCES routers (id) ON DELETE SET NULL
 );
@@ -101,7 +104,6 @@ CREATE TABLE IF NOT EXISTS user_subscriptions (
     created_at timestamp(0),
     updated_at timestamp(0),
     CONSTRAINT user_subscriptions_pkey PRIMARY KEY (id),
-    CONSTRAINT user_subscriptions_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE,
     CONSTRAINT user_subscriptions_package_id_foreign FOREIGN KEY (package_id) REFERENCES packages (id) ON DELETE CASCADE,
     CONSTRAINT user_subscriptions_payment_id_foreign FOREIGN KEY (payment_id) REFERENCES payments (id) ON DELETE SET NULL,
     CONSTRAINT user_subscriptions_status_check
@@ -127,7 +129,6 @@ CREATE TABLE IF NOT EXISTS payment_reminders (
     created_at timestamp(0),
     updated_at timestamp(0),
     CONSTRAINT payment_reminders_pkey PRIMARY KEY (id),
-    CONSTRAINT payment_reminders_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE,
     CONSTRAINT payment_reminders_subscription_id_foreign
         FOREIGN KEY (subscription_id) REFERENCES user_subscriptions (id) ON DELETE CASCADE,
     CONSTRAINT payment_reminders_type_check
@@ -152,7 +153,6 @@ CREATE TABLE IF NOT EXISTS service_control_logs (
     created_at timestamp(0),
     updated_at timestamp(0),
     CONSTRAINT service_control_logs_pkey PRIMARY KEY (id),
-    CONSTRAINT service_control_logs_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL,
     CONSTRAINT service_control_logs_subscription_id_foreign
         FOREIGN KEY (subscription_id) REFERENCES user_subscriptions (id) ON DELETE SET NULL,
     CONSTRAINT service_control_logs_action_check
@@ -301,12 +301,12 @@ CREATE TABLE IF NOT EXISTS vouchers (
     CONSTRAINT vouchers_pkey PRIMARY KEY (id),
     CONSTRAINT vouchers_code_unique UNIQUE (code),
     CONSTRAINT vouchers_package_id_foreign FOREIGN KEY (package_id) REFERENCES packages (id) ON DELETE CASCADE,
-    CONSTRAINT vouchers_router_id_foreign FOREIGN KEY (router_id) REFERENCES routers (id) ON DELETE SET NULL,
-    CONSTRAINT vouchers_used_by_foreign FOREIGN KEY (used_by) REFERENCES public.users (id) ON DELETE SET NULL
+    CONSTRAINT vouchers_router_id_foreign FOREIGN KEY (router_id) REFERENCES routers (id) ON DELETE SET NULL
 );
 CREATE INDEX IF NOT EXISTS vouchers_status_index ON vouchers (status);
 CREATE INDEX IF NOT EXISTS vouchers_package_id_index ON vouchers (package_id);
 CREATE INDEX IF NOT EXISTS vouchers_router_id_index ON vouchers (router_id);
+CREATE INDEX IF NOT EXISTS vouchers_used_by_index ON vouchers (used_by);
 CREATE INDEX IF NOT EXISTS vouchers_used_at_index ON vouchers (used_at);
 CREATE INDEX IF NOT EXISTS vouchers_expires_at_index ON vouchers (expires_at);
 
@@ -362,11 +362,10 @@ CREATE TABLE IF NOT EXISTS session_disconnections (
     CONSTRAINT session_disconnections_radius_session_id_foreign
         FOREIGN KEY (radius_session_id) REFERENCES radius_sessions (id) ON DELETE CASCADE,
     CONSTRAINT session_disconnections_hotspot_user_id_foreign
-        FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users (id) ON DELETE CASCADE,
-    CONSTRAINT session_disconnections_disconnected_by_foreign
-        FOREIGN KEY (disconnected_by) REFERENCES public.users (id) ON DELETE SET NULL
+        FOREIGN KEY (hotspot_user_id) REFERENCES hotspot_users (id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS session_disconnections_hotspot_user_id_index ON session_disconnections (hotspot_user_id);
+CREATE INDEX IF NOT EXISTS session_disconnections_disconnected_by_index ON session_disconnections (disconnected_by);
 CREATE INDEX IF NOT EXISTS session_disconnections_disconnected_at_index ON session_disconnections (disconnected_at);
 CREATE INDEX IF NOT EXISTS session_disconnections_disconnect_method_index ON session_disconnections (disconnect_method);
 

@@ -1,5 +1,7 @@
 -- TR-069 (GenieACS) tracking, to-dos, HR and finance: the application's columns, uniques and
 -- foreign keys, indexes only where a foreign key or a status filter needs one.
+-- Columns holding a public.users id have no foreign key (see 0003); their ON DELETE action runs
+-- from public.users (system migration 0006, public.hotspot_user_references); each has an index.
 
 CREATE TABLE IF NOT EXISTS genieacs_devices (
     id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -99,8 +101,6 @@ CREATE TABLE IF NOT EXISTS todos (
     updated_at timestamp(0),
     deleted_at timestamp(0),
     CONSTRAINT todos_pkey PRIMARY KEY (id),
-    CONSTRAINT todos_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL,
-    CONSTRAINT todos_created_by_foreign FOREIGN KEY (created_by) REFERENCES public.users (id) ON DELETE CASCADE,
     CONSTRAINT todos_priority_check CHECK (priority IN ('low', 'medium', 'high')),
     CONSTRAINT todos_status_check CHECK (status IN ('pending', 'in_progress', 'completed'))
 );
@@ -119,8 +119,7 @@ CREATE TABLE IF NOT EXISTS todo_activities (
     created_at timestamp(0),
     updated_at timestamp(0),
     CONSTRAINT todo_activities_pkey PRIMARY KEY (id),
-    CONSTRAINT todo_activities_todo_id_foreign FOREIGN KEY (todo_id) REFERENCES todos (id) ON DELETE CASCADE,
-    CONSTRAINT todo_activities_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT todo_activities_todo_id_foreign FOREIGN KEY (todo_id) REFERENCES todos (id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS todo_activities_todo_id_created_at_index ON todo_activities (todo_id, created_at);
 CREATE INDEX IF NOT EXISTS todo_activities_user_id_index ON todo_activities (user_id);
@@ -200,7 +199,6 @@ CREATE TABLE IF NOT EXISTS employees (
     deleted_at timestamp(0),
     CONSTRAINT employees_pkey PRIMARY KEY (id),
     CONSTRAINT employees_employee_number_unique UNIQUE (employee_number),
-    CONSTRAINT employees_user_id_foreign FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE SET NULL,
     CONSTRAINT employees_department_id_foreign FOREIGN KEY (department_id) REFERENCES departments (id) ON DELETE SET NULL,
     CONSTRAINT employees_position_id_foreign FOREIGN KEY (position_id) REFERENCES positions (id) ON DELETE SET NULL,
     CONSTRAINT employees_gender_check CHECK (gender IN ('male', 'female', 'other')),
@@ -236,8 +234,6 @@ CREATE TABLE IF NOT EXISTS expenses (
     deleted_at timestamp(0),
     CONSTRAINT expenses_pkey PRIMARY KEY (id),
     CONSTRAINT expenses_expense_number_unique UNIQUE (expense_number),
-    CONSTRAINT expenses_submitted_by_foreign FOREIGN KEY (submitted_by) REFERENCES public.users (id) ON DELETE CASCADE,
-    CONSTRAINT expenses_approved_by_foreign FOREIGN KEY (approved_by) REFERENCES public.users (id) ON DELETE SET NULL,
     CONSTRAINT expenses_payment_method_check
         CHECK (payment_method IN ('cash', 'bank_transfer', 'credit_card', 'mobile_money', 'check')),
     CONSTRAINT expenses_status_check CHECK (status IN ('pending', 'approved', 'rejected', 'paid'))
@@ -264,8 +260,6 @@ CREATE TABLE IF NOT EXISTS revenues (
     deleted_at timestamp(0),
     CONSTRAINT revenues_pkey PRIMARY KEY (id),
     CONSTRAINT revenues_revenue_number_unique UNIQUE (revenue_number),
-    CONSTRAINT revenues_customer_id_foreign FOREIGN KEY (customer_id) REFERENCES public.users (id) ON DELETE SET NULL,
-    CONSTRAINT revenues_recorded_by_foreign FOREIGN KEY (recorded_by) REFERENCES public.users (id) ON DELETE CASCADE,
     CONSTRAINT revenues_payment_method_check
         CHECK (payment_method IN ('cash', 'bank_transfer', 'credit_card', 'mobile_money', 'check')),
     CONSTRAINT revenues_status_check CHECK (status IN ('pending', 'confirmed', 'cancelled'))
