@@ -1,7 +1,9 @@
 """The one module that owns the access policy: who may do what on which table.
 
 - A tenant's NOLOGIN owner role owns its schema and every object in it, and can reach no other
-  tenant schema (no USAGE). It may reference the shared system tables its foreign keys point at.
+  tenant schema (no USAGE). It holds nothing in the system schema: no tenant foreign key leaves
+  the tenant schema (public.users references are kept by a trigger on public.users), so there is
+  no shared-table GRANT for concurrent tenant migrations to collide on.
 - The platform's FreeRADIUS login role may, in every tenant schema (and in the system schema for
   legacy shared tenants), read only the RADIUS check/reply/group/nas tables and write only
   radacct/radpostauth; it reads the username -> schema mapping; nothing else.
@@ -22,8 +24,6 @@ RADIUS_READ_TABLES = ("radcheck", "radreply", "radgroupcheck", "radgroupreply", 
 # SELECT on radacct: the accounting UPDATEs filter on it and Simultaneous-Use counts open sessions.
 RADIUS_WRITE_TABLES = {"radacct": ("SELECT", "INSERT", "UPDATE"), "radpostauth": ("INSERT",)}
 RADIUS_SEQUENCES = ("radacct_radacctid_seq", "radpostauth_id_seq")
-# Shared system tables a tenant's foreign keys point at.
-SYSTEM_TABLES_REFERENCED_BY_TENANTS = ("users",)
 SYSTEM_TABLES_READ_BY_RADIUS = ("radius_user_schema_mapping",)
 
 
@@ -65,18 +65,32 @@ def _radius_grants(schema: str, radius_role: str) -> list[sql.Composed]:
     return stmts
 
 
-def tenant_grants(schema: str, owner_role: str, radius_role: str) -> list[sql.Composed]:
+def tenant_grants(schema: str, owner_role: str, radius_role: str, *, fresh: bool = False) -> list[sql.Composed]:
     """Authoritative for the tenant schema: revoke whatever anyone but the owner holds, then grant
-    the policy. Runs inside the tenant's migration transaction, so no reader sees the gap."""
+    the policy. Runs inside the tenant's migration transaction, so no reader sees the gap.
+
+    fresh=True: the transaction that creates the schema's first migrations (nothing in its ledger,
+    not a replay). REVOKE ALL ON ALL TABLES/SEQUENCES IN SCHEMA are left out there: PostgreSQL
+    answers each by scanning all of pg_class, which grows by ~300 rows per tenant (O(n) per tenant:
+    provisioning tenant #1000 cost ~11x tenant #1), and tables and sequences created in this very
+    transaction hold no grant yet (their default ACL gives PUBLIC nothing; the owner role is new,
+    so no default privileges name it). Functions do get PUBLIC EXECUTE by default, so that REVOKE
+    stays; it scans pg_proc, which grows by two rows per tenant. Revoking on the named tables of
+    tenant_sql/tables.py was the alternative: as cheap, but it would silently miss any object a
+    later file adds without updating that list. Replay and repair (reapply_policy) keep every
+    schema-wide REVOKE, which catch anything granted by hand."""
     ident = sql.Identifier(schema)
     stmts: list[sql.Composed] = [
         sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(ident),
-        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(ident),
-        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM PUBLIC").format(ident),
         sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {} FROM PUBLIC").format(ident),
-        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident, sql.Identifier(radius_role)),
-        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(ident, sql.Identifier(radius_role)),
     ]
+    if not fresh:
+        stmts += [
+            sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM PUBLIC").format(ident),
+            sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM PUBLIC").format(ident),
+            sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident, sql.Identifier(radius_role)),
+            sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(ident, sql.Identifier(radius_role)),
+        ]
     stmts += _radius_grants(schema, radius_role)
     return stmts
 
@@ -93,13 +107,6 @@ def revoke_extra_grantees(schema: str, grantees: list[str]) -> list[sql.Composed
             sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident, role),
         ]
     return out
-
-
-def owner_system_grants(owner_role: str, system_schema: str = "public") -> list[sql.Composed]:
-    """What a tenant owner needs in the system schema: REFERENCES for its foreign keys."""
-    return [
-        _grant_table(("REFERENCES",), system_schema, t, owner_role) for t in SYSTEM_TABLES_REFERENCED_BY_TENANTS
-    ]
 
 
 def radius_system_grants(radius_role: str, system_schema: str = "public", *, hybrid: bool) -> list[sql.Composed]:

@@ -275,13 +275,13 @@ def _body_parts(
     reapply_policy: bool,
     hybrid: bool,
     preamble: Sequence[sql.Composable],
+    fresh: bool = False,
 ) -> list[_Part]:
     parts = [_Part("(provisioning)", s) for s in preamble]
     schema = sql.Identifier(target.schema)
     tenant = target.kind == "tenant"
     if files_to_run:
         if tenant:
-            parts += [_Part("(owner grants)", s) for s in access_policy.owner_system_grants(target.owner, system_schema)]
             parts.append(_Part("(set role)", sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(target.owner))))
         parts.append(_Part("(search_path)", sql.SQL("SET LOCAL search_path TO {}").format(schema)))
         parts += [_Part(f.name, sql.SQL(f.sql), f) for f in files_to_run]  # type: ignore[arg-type]
@@ -304,7 +304,7 @@ def _body_parts(
         )
     if radius_role is not None and (files_to_run or reapply_policy):
         if tenant:
-            grants = access_policy.tenant_grants(target.schema, target.owner, radius_role)
+            grants = access_policy.tenant_grants(target.schema, target.owner, radius_role, fresh=fresh)
         else:
             grants = access_policy.radius_system_grants(radius_role, system_schema, hybrid=hybrid)
         parts += [_Part("(policy grants)", s) for s in grants]
@@ -321,17 +321,21 @@ def schema_statements(
     lock_timeout: str = "10s",
     hybrid: bool = False,
     preamble: Sequence[sql.Composable] = (),
+    fresh: bool = False,
 ) -> list[sql.Composable]:
     """Exactly what `migrate` executes for one schema, in order (pure, no I/O).
 
     lock_timeout and the schema's advisory lock; `preamble` (provisioning: role, schema, registry
-    row); for tenants the owner's REFERENCES on the system tables, then SET LOCAL ROLE owner; SET
+    row); for tenants SET LOCAL ROLE owner (the owner holds nothing in the system schema); SET
     LOCAL search_path; the file bodies; RESET ROLE; the ledger rows; the access policy (tenant
     grants, or the RADIUS role's system grants) when files ran or reapply_policy. With
-    radius_role=None no policy grants are rendered (for callers with no FreeRADIUS role)."""
+    radius_role=None no policy grants are rendered (for callers with no FreeRADIUS role).
+    fresh=True: the schema's first migrations (empty ledger, not a replay): the tenant policy
+    skips the schema-wide REVOKEs (access_policy.tenant_grants says why); `migrate` decides it
+    from the ledger it re-reads under the lock."""
     parts = _lock_parts(target, lock_timeout) + _body_parts(
         target, files_to_run, radius_role=radius_role, system_schema=system_schema,
-        reapply_policy=reapply_policy, hybrid=hybrid, preamble=preamble,
+        reapply_policy=reapply_policy, hybrid=hybrid, preamble=preamble, fresh=fresh,
     )
     return [p.stmt for p in parts]
 
@@ -456,6 +460,14 @@ def migrate(
                 conn, target, files[target.kind], replay=replay, policy=policy, radius_role=radius_role,
                 lock_timeout=lock_timeout, hybrid=hybrid, preamble=preambles.get(target.schema, ()),
             )
+        except psycopg.Error as e:  # safety net: whatever escaped _apply_one still names the schema
+            err = MigrationError(target.schema, "?", "", _cause(e))
+            report.failed[target.schema] = err
+            _say(progress, f"{where} FAILED: {err}")
+            if not keep_going:
+                report.skipped = [t.schema for t in targets[i:]]
+                break
+            continue
         except MigrationError as err:
             report.failed[target.schema] = err
             _say(progress, f"{where} FAILED: {err}")
@@ -482,10 +494,15 @@ def _say(progress: Progress | None, line: str) -> None:
 
 
 def _recheck_query(target: Target) -> sql.Composable:
+    # `relations`: does the schema hold any table, sequence, view...? Read through pg_depend's
+    # index on the referenced object (each relation depends on its namespace), not a pg_class scan.
     return sql.SQL(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {s}),"
         " COALESCE(array_agg(version ORDER BY version), '{{}}'),"
-        " COALESCE(array_agg(checksum::text ORDER BY version), '{{}}')"
+        " COALESCE(array_agg(checksum::text ORDER BY version), '{{}}'),"
+        " EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_namespace n ON n.oid = d.refobjid"
+        " WHERE n.nspname = {s} AND d.refclassid = 'pg_catalog.pg_namespace'::regclass"
+        " AND d.classid = 'pg_catalog.pg_class'::regclass)"
         " FROM {ledger} WHERE schema_name = {s}"
     ).format(ledger=LEDGER, s=sql.Literal(target.schema))
 
@@ -515,7 +532,7 @@ def _apply_one(
                 pass
             row = cur.fetchone()
             assert row is not None
-            exists, versions, checksums = row
+            exists, versions, checksums, relations = row
             recorded = {int(v): str(c).strip() for v, c in zip(versions, checksums, strict=True)}
             odd = {v: c for v, c in recorded.items() if sums.get(v) != c}
             fresh = _make_plan(target, files, bool(exists) or bool(preamble), list(recorded), odd)
@@ -525,9 +542,13 @@ def _apply_one(
             to_run = tuple(files) if (replay or fresh.stale_ledger) else fresh.pending
             if not to_run and not policy:
                 return None
+            # Nothing recorded, no relation in the schema yet and not a replay: these are the
+            # schema's first files, its tables are created in this transaction and hold no grant
+            # to revoke yet (a schema adopted with objects in it still gets the full REVOKEs).
+            fresh = not replay and not recorded and not relations
             body = _body_parts(
                 target, to_run, radius_role=radius_role, system_schema=naming.SYSTEM_SCHEMA,
-                reapply_policy=policy, hybrid=hybrid, preamble=preamble,
+                reapply_policy=policy, hybrid=hybrid, preamble=preamble, fresh=fresh,
             )
             conn.execute(_join([p.stmt for p in body], conn))
         return to_run

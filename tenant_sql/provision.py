@@ -179,6 +179,7 @@ def tenant_statements(
         radius_role=spec.platform.radius.login_role,
         hybrid=spec.platform.hybrid_mode,
         preamble=tenant_preamble(spec, tenant),
+        fresh=True,  # a new tenant's file (as migrate runs it on an empty ledger)
     )
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-# A system tree with what the access policy needs in public (users for the owners' REFERENCES,
-# the mapping for the RADIUS role) and a tenant tree with the RADIUS tables and their sequences.
+# A system tree with what the access policy needs in public (users, the mapping for the RADIUS
+# role) and a tenant tree with the RADIUS tables and their sequences.
 SYSTEM_FILES = {
     "0001_users.sql": """
 CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
@@ -36,9 +36,10 @@ CREATE TABLE IF NOT EXISTS radpostauth (id bigserial PRIMARY KEY, username text 
 CREATE TABLE IF NOT EXISTS routers (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     name varchar(255) NOT NULL,
-    owner_id uuid REFERENCES public.users (id) ON DELETE SET NULL
+    owner_id uuid
 );
 CREATE INDEX IF NOT EXISTS routers_name_index ON routers (name);
+CREATE INDEX IF NOT EXISTS routers_owner_id_index ON routers (owner_id);
 """,
 }
 TENANT_TABLES = {"radcheck", "radreply", "radgroupcheck", "radgroupreply", "radusergroup", "nas", "radacct",

@@ -184,6 +184,54 @@ def test_policy_grants_are_applied(pg_conn: psycopg.Connection, setup) -> None:
     assert can == (True, False, False, True)
 
 
+def test_first_migrations_skip_schema_wide_revokes_only_on_an_empty_schema(
+    pg_conn: psycopg.Connection, setup
+) -> None:
+    """An empty schema with nothing in the ledger gets no REVOKE ALL ON ALL TABLES (each scans
+    pg_class); a schema adopted with objects in it (here a table granted to PUBLIC and to the RADIUS
+    role) still gets them, and both end with the same grants."""
+    files, targets = setup
+    a, b = targets[0], targets[1]
+    pg_conn.execute("CREATE TABLE tenant_b.radcheck (id serial PRIMARY KEY, username text NOT NULL DEFAULT '',"
+                    " attribute text NOT NULL DEFAULT '', op varchar(2) NOT NULL DEFAULT '==',"
+                    " value text NOT NULL DEFAULT '')")
+    pg_conn.execute("ALTER TABLE tenant_b.radcheck OWNER TO tenant_b_owner")
+    pg_conn.execute(sql.SQL("GRANT ALL ON tenant_b.radcheck TO PUBLIC, {}").format(sql.Identifier(RADIUS)))
+    counting = CountingConnection.connect(pg_conn.info.dsn, password=pg_conn.info.password, autocommit=True)
+    try:
+        rep = migrate(counting, [a, b], radius_role=RADIUS, files=files)
+        assert rep.ok, rep.failed
+        sent = "\n".join(counting.statements)
+    finally:
+        counting.close()
+    assert sent.count("REVOKE ALL ON ALL TABLES IN SCHEMA \"tenant_a\"") == 0
+    assert sent.count("REVOKE ALL ON ALL TABLES IN SCHEMA \"tenant_b\"") == 2  # PUBLIC and the RADIUS role
+    for t in (a, b):
+        assert not inspect_schema(pg_conn, t, radius_role=RADIUS, expected=TENANT_TABLES).drifted, t.schema
+    assert pg_conn.execute("SELECT has_table_privilege('public', 'tenant_b.radcheck', 'SELECT')").fetchone() == (False,)
+    # Effective ACLs (a never-granted relation has a NULL relacl, meaning the default: owner only).
+    acl = ("SELECT c.relname, coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\","
+           " c.relowner))::text FROM pg_class c WHERE c.relnamespace = %s::regnamespace ORDER BY 1")
+    acls = {x: [(n, a.replace(x, "X")) for n, a in pg_conn.execute(acl, [x])] for x in ("tenant_a", "tenant_b")}
+    assert acls["tenant_a"] == acls["tenant_b"]
+
+
+def test_a_database_error_in_a_schema_transaction_is_a_migration_error(pg_conn: psycopg.Connection, setup) -> None:
+    """Even an error raised at COMMIT (a deferred constraint, where no statement is to blame) comes
+    back as a MigrationError naming the schema, and the other schemas go on."""
+    files, targets = setup
+    preamble = [
+        sql.SQL("CREATE TEMP TABLE boom (x int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"),
+        sql.SQL("INSERT INTO boom VALUES (1), (1)"),
+    ]
+    rep = migrate(pg_conn, targets[:2], radius_role=RADIUS, files=files, preambles={"tenant_a": preamble})
+    err = rep.failed["tenant_a"]
+    assert isinstance(err, MigrationError) and err.schema == "tenant_a" and "23505" in err.cause
+    assert "tenant_a" in str(err)
+    assert set(rep.applied) == {"tenant_b"}
+    assert pg_conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_a'").fetchone() == (0,)
+
+
 # ---------------------------------------------------------------- refusals
 
 
@@ -441,13 +489,20 @@ def test_schema_statements_is_what_migrate_runs(tree: dict[str, Path]) -> None:
     text = [s.as_string() for s in schema_statements(t, files["tenant"], radius_role=RADIUS)]
     assert text[0] == "SET LOCAL lock_timeout = '10s'"
     assert text[1].startswith("SELECT pg_advisory_xact_lock(")
-    assert text[2] == 'GRANT REFERENCES ON TABLE "public"."users" TO "tenant_a_owner"'
-    assert text[3:5] == ['SET LOCAL ROLE "tenant_a_owner"', 'SET LOCAL search_path TO "tenant_a"']
-    assert text[5] == files["tenant"][0].sql and text[6] == files["tenant"][1].sql
-    assert text[7] == "RESET ROLE"
-    assert text[8].startswith('INSERT INTO "public"."hotspot_schema_migrations"')
-    assert text[9].startswith("REVOKE ALL ON SCHEMA")
+    assert not any("public" in s and "GRANT" in s for s in text)  # the owner holds nothing in public
+    assert text[2:4] == ['SET LOCAL ROLE "tenant_a_owner"', 'SET LOCAL search_path TO "tenant_a"']
+    assert text[4] == files["tenant"][0].sql and text[5] == files["tenant"][1].sql
+    assert text[6] == "RESET ROLE"
+    assert text[7].startswith('INSERT INTO "public"."hotspot_schema_migrations"')
+    assert text[8].startswith("REVOKE ALL ON SCHEMA")
     assert text[-1].startswith("GRANT USAGE ON SEQUENCE")
+    # A schema's first migrations skip the schema-wide table/sequence REVOKEs (each scans pg_class);
+    # replay and repair keep them.
+    fresh = [s.as_string() for s in schema_statements(t, files["tenant"], radius_role=RADIUS, fresh=True)]
+    assert not any(s.startswith(("REVOKE ALL ON ALL TABLES", "REVOKE ALL ON ALL SEQUENCES")) for s in fresh)
+    assert any(s.startswith("REVOKE ALL ON ALL TABLES") for s in text)
+    assert set(text) - set(fresh) == {s for s in text if s.startswith(("REVOKE ALL ON ALL TABLES",
+                                                                          "REVOKE ALL ON ALL SEQUENCES"))}
     sys_text = [s.as_string() for s in schema_statements(SYSTEM_TARGET, files["system"], radius_role=RADIUS)]
     assert sys_text[2] == 'SET LOCAL search_path TO "public"'
     assert sys_text[-1] == 'GRANT SELECT ON TABLE "public"."radius_user_schema_mapping" TO "test_radius"'

@@ -11,11 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from psycopg import sql
 from pulumi import ResourceOptions
 from pulumi import dynamic as dyn
 
-from components import naming
 from components.errors import MigrationError
 from components.providers.base import DRIFT, HotspotProvider, HotspotResource
 
@@ -29,7 +27,6 @@ def migration_inventory(kind: str) -> tuple[str, ...]:
 
 
 LOCK_TIMEOUT = "30s"  # another migrator (CLI, CI) holding the schema's advisory lock
-SHARED_GRANTS_LOCK_KEY = naming.advisory_lock_key("hotspot:shared-grants")
 
 
 class MigrationsProvider(HotspotProvider):
@@ -63,12 +60,8 @@ class MigrationsProvider(HotspotProvider):
         from tenant_sql.migrator import migrate
 
         preambles = self._extra_grantee_revokes(props) if repair else {}
-        if props["kind"] == "tenant":
-            # Serialise with every other tenant's migration transaction: each GRANTs on the shared
-            # public.users, and two concurrent GRANTs on one table end in "tuple concurrently
-            # updated" (the engine runs up to 4 provider calls at once). Held until commit.
-            lock = sql.SQL("SELECT pg_advisory_xact_lock({})").format(sql.Literal(SHARED_GRANTS_LOCK_KEY))
-            preambles[props["schema"]] = [lock, *preambles.get(props["schema"], [])]
+        # Tenant transactions run concurrently (the engine makes 4 provider calls at once): they
+        # touch no shared object (no grant in public), so they need no lock between them.
         report = migrate(
             self.settings.conninfo(self.spec()),
             [self._target(props)],
