@@ -13,6 +13,12 @@ Each prints accepts/s and its ratio to (a). The load generator is bounded in req
 PAP Access-Requests are pre-built with pyrad (distinct ids and authenticators, a Message-Authenticator
 each), then sent from many router source addresses (127.1.x.y) with a fixed number in flight; a
 reply frees its slot, an unanswered request is given up after 1 s.
+
+Warm-up matters with many tenants: PostgreSQL's catalog caches are per backend, so the first
+request for a tenant on each pooled connection pays for loading that tenant's tables and indexes.
+A short warm-up measures those cold misses (pool.max x tenants of them), not the steady state of a
+long-running server: give --warmup enough time for every connection to see every tenant, and keep
+platform.radius.pool.max small (the renderer caps worker threads at pool.max).
 """
 
 from __future__ import annotations
