@@ -28,6 +28,7 @@ import copy
 import os
 import random
 import select
+import shutil
 import socket
 import sys
 import tempfile
@@ -306,6 +307,7 @@ def main() -> None:
                 print(f"  {name:<58} {best[(key, pool)]:8.0f} accepts/s{ratio}")
     finally:
         cluster.destroy()
+        shutil.rmtree(work, ignore_errors=True)  # rendered trees hold secrets
 
 
 def with_pool(spec: StackSpec, pool_max: int | None) -> StackSpec:
