@@ -76,9 +76,16 @@ def max_slug_length(prefix: str = DEFAULT_PREFIX) -> int:
     return PG_MAX_IDENTIFIER_BYTES - len(prefix) - len(OWNER_ROLE_SUFFIX)
 
 
-def radius_group(package_name: str) -> str:
-    """RADIUS group (radusergroup.groupname, varchar(64)) that carries a package's attributes."""
-    return f"pkg_{package_name}"
+RADIUS_GROUP_MAX = 64  # radusergroup.groupname varchar(64)
+
+
+def radius_group(package_name: str, shared_slug: str | None = None) -> str:
+    """RADIUS group that carries a package's attributes. Shared (legacy) tenants share the public
+    group tables, so their groups carry the tenant slug as well."""
+    name = f"pkg_{package_name}" + (f"@{shared_slug}" if shared_slug else "")
+    if len(name) > RADIUS_GROUP_MAX:
+        raise NamingError(name, f"RADIUS group name is longer than {RADIUS_GROUP_MAX} characters")
+    return name
 
 
 def advisory_lock_key(schema: str) -> int:

@@ -120,7 +120,9 @@ class DatabaseSpec(_Model):
 class RadiusPool(_Model):
     start: int = Field(0, ge=0)  # 0: FreeRADIUS starts even while PostgreSQL is down
     min: int = Field(0, ge=0)
-    max: int = Field(32, ge=1, le=1024)
+    # Small on purpose: every pooled backend caches each tenant's catalog entries it meets, and
+    # FreeRADIUS worker threads are capped at pool.max (rlm_sql does not queue for a connection).
+    max: int = Field(8, ge=1, le=1024)
     spare: int = Field(4, ge=0)
     uses: int = Field(0, ge=0)
     lifetime: int = Field(0, ge=0)
@@ -491,6 +493,10 @@ def _cross_check(
             if p.name in package_names:
                 issues.append(SpecIssue(_at(where, f"packages[{i}].name"), f"duplicate package {p.name!r}"))
             package_names.add(p.name)
+            try:
+                naming.radius_group(p.name, slug if getattr(t, "isolation", None) == "shared" else None)
+            except NamingError as e:
+                issues.append(SpecIssue(_at(where, f"packages[{i}].name"), str(e)))
 
         for i, r in enumerate(t.routers):
             rw = _at(where, f"routers[{i}]")

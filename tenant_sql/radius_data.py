@@ -28,12 +28,11 @@ import psycopg
 from psycopg import sql
 
 from components import naming
-from components.errors import MappingConflict, NamingError
+from components.errors import MappingConflict
 from components.spec import PackageSpec, PlatformSpec, ResolvedTenant, StackSpec
 
 MAPPING_TABLE = "radius_user_schema_mapping"
 PASSWORD_ATTRIBUTE = "Cleartext-Password"
-GROUP_NAME_MAX = 64  # radusergroup.groupname varchar(64)
 
 AttrRow = tuple[str, str, str]  # (attribute, op, value)
 
@@ -75,11 +74,7 @@ def package_group_rows(package: PackageSpec, platform: PlatformSpec | None = Non
 def group_name(tenant: ResolvedTenant, package_name: str) -> str:
     """The package's RADIUS group. Shared tenants share the public group tables, so their groups
     carry the tenant slug as well."""
-    base = naming.radius_group(package_name)
-    name = f"{base}@{tenant.slug}" if tenant.shared else base
-    if len(name) > GROUP_NAME_MAX:
-        raise NamingError(name, f"RADIUS group name is longer than {GROUP_NAME_MAX} characters")
-    return name
+    return naming.radius_group(package_name, tenant.slug if tenant.shared else None)
 
 
 # ----------------------------------------------------------------------------- desired state

@@ -32,7 +32,7 @@ def pg_cluster() -> Iterator[Cluster]:
         cluster.destroy()
 
 
-def _drop_test_roles(cluster: Cluster) -> None:
+def drop_test_roles(cluster: Cluster) -> None:
     with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
         roles = [
             r[0]
@@ -55,7 +55,7 @@ def pg_db(pg_cluster: Cluster) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_cluster.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        _drop_test_roles(pg_cluster)
+        drop_test_roles(pg_cluster)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from components.spec import StackSpec, load_stack
 from freeradius.render import DbParams, ExtraClient, RenderOptions, render_config
 from tenant_sql.devcluster import Cluster
 from tenant_sql.provision import provision_stack
-from tests.conftest import DEV_STACK, _drop_test_roles
+from tests.conftest import DEV_STACK, drop_test_roles
 
 # Routers of the dev stack, played from these source addresses.
 ROUTER_ADDRESSES = {
@@ -322,4 +322,4 @@ def radius_stack(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) 
             s.stop()
         with psycopg.connect(pg_cluster.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        _drop_test_roles(pg_cluster)
+        drop_test_roles(pg_cluster)

@@ -19,7 +19,7 @@ from psycopg import errors, sql
 
 from components import access_policy, program
 from tenant_sql.devcluster import Cluster
-from tests.conftest import _drop_test_roles
+from tests.conftest import drop_test_roles
 from tests.pulumi_engine import MiniEngine, stack_config
 from tests.pulumi_harness import run_program
 
@@ -46,7 +46,7 @@ def stack(pg_cluster: Cluster) -> Iterator[dict[str, Any]]:
     finally:
         with psycopg.connect(pg_cluster.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        _drop_test_roles(pg_cluster)
+        drop_test_roles(pg_cluster)
 
 
 def attempt(conninfo: str, stmt: sql.Composable, role: str | None = None) -> str:

@@ -157,6 +157,7 @@ BAD_CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("package-duration-bad", _set(f"{T0}[0].packages[0].session_timeout", "1 fortnight"), "tenants[0].packages[0].session_timeout", "duration"),
     ("package-price-negative", _set(f"{T0}[0].packages[0].price", "-1"), "tenants[0].packages[0].price", "greater than or equal"),
     ("package-price-cents", _set(f"{T0}[0].packages[0].price", "1.005"), "tenants[0].packages[0].price", "decimal places"),
+    ("package-group-too-long", _set(f"{T0}[2].packages[0].name", "p" * 60), "tenants[2].packages[0].name", "RADIUS group name is longer"),
     ("package-duplicate", _set(f"{T0}[0].packages[1].name", "hour-1"), "tenants[0].packages[1].name", "duplicate package"),
     ("user-package-unknown", _set(f"{T0}[0].users[0].package", "month-1"), "tenants[0].users[0].package", "no package 'month-1'"),
     ("user-without-package", _del(f"{T0}[0].users[0].package"), "tenants[0].users[0].package", "needs a package"),
