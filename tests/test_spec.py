@@ -56,30 +56,28 @@ def test_dev_stack_is_valid():
     assert spec.tenant("alpha").spec.packages[0].session_timeout == 3600
 
 
-def _set(path: str, value: Any) -> Callable[[Doc], None]:
-    """Mutation that sets a dotted path (with [i] indexes) inside config."""
+def _walk(doc: Doc, path: str) -> tuple[Any, Any]:
+    """(parent node, key) of a dotted path with [i] indexes inside config."""
+    node: Any = doc["config"]
+    parts = path.replace("[", ".[").split(".")
+    keys = [int(p[1:-1]) if p.startswith("[") else p for p in parts]
+    for key in keys[:-1]:
+        node = node[key]
+    return node, keys[-1]
 
+
+def _set(path: str, value: Any) -> Callable[[Doc], None]:
     def mutate(doc: Doc) -> None:
-        node: Any = doc["config"]
-        parts = path.replace("[", ".[").split(".")
-        for part in parts[:-1]:
-            node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-        last = parts[-1]
-        if last.startswith("["):
-            node[int(last[1:-1])] = value
-        else:
-            node[last] = value
+        node, key = _walk(doc, path)
+        node[key] = value
 
     return mutate
 
 
 def _del(path: str) -> Callable[[Doc], None]:
     def mutate(doc: Doc) -> None:
-        node: Any = doc["config"]
-        parts = path.replace("[", ".[").split(".")
-        for part in parts[:-1]:
-            node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-        del node[parts[-1]]
+        node, key = _walk(doc, path)
+        del node[key]
 
     return mutate
 
@@ -98,11 +96,12 @@ def _copy_router(src: tuple[int, int], dst: tuple[int, int], field: str) -> Call
     return mutate
 
 
-def _many_users(n: int) -> Callable[[Doc], None]:
+def _many_packages(n: int) -> Callable[[Doc], None]:
     def mutate(doc: Doc) -> None:
-        ten(doc, 0)["users"] = [
-            {"username": f"u{i}", "password": "long-enough-1", "package": "hour-1"} for i in range(n)
-        ]
+        first = ten(doc, 0)["packages"][0]
+        ten(doc, 0)["packages"] = [{**first, "name": f"p{i}"} for i in range(n)]
+        ten(doc, 0)["users"] = []
+        ten(doc, 0)["limits"] = {"max_packages": 1}
 
     return mutate
 
@@ -167,7 +166,8 @@ BAD_CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("username-across-tenants", _set(f"{T0}[1].users[0].username", "alice"), "tenants[1].users[0].username", "already used by tenants[0].users[0].username"),
     ("user-password-short", _set(f"{T0}[0].users[0].password", "abc"), "tenants[0].users[0].password", "shorter than 6"),
     ("user-role-unknown", _set(f"{T0}[0].users[0].role", "root"), "tenants[0].users[0].role", "'hotspot_user'"),
-    ("limit-users", _many_users(3) if False else _set(f"{T0}[0].limits", {"max_users": 2}), "tenants[0].users", "3 declared, limit is 2"),
+    ("limit-users", _set(f"{T0}[0].limits", {"max_users": 2}), "tenants[0].users", "3 declared, limit is 2"),
+    ("limit-packages", _many_packages(3), "tenants[0].packages", "3 declared, limit is 1"),
     ("limit-routers", _set(f"{T0}[1].limits", {"max_routers": 1}), "tenants[1].routers", "2 declared, limit is 1"),
     ("limit-negative", _set(f"{T0}[0].limits", {"max_users": -1}), "tenants[0].limits.max_users", "greater than or equal"),
     ("limit-unknown", _set(f"{T0}[0].limits", {"max_cats": 1}), "tenants[0].limits.max_cats", "unknown field"),
