@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import hmac
 import os
 import random
 import select
 import shutil
 import socket
+import struct
 import sys
 import tempfile
 import time
@@ -41,7 +44,6 @@ import psycopg
 import yaml
 from psycopg import sql
 from pyrad import packet
-from pyrad.client import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,7 +52,7 @@ from components.spec import StackSpec, build_spec  # noqa: E402
 from freeradius.render import DbParams, RenderOptions, render_config  # noqa: E402
 from tenant_sql.devcluster import start_cluster  # noqa: E402
 from tenant_sql.provision import provision_stack  # noqa: E402
-from tests.radius_fixtures import RadiusServer, free_udp_ports, pyrad_dictionary  # noqa: E402
+from tests.radius_fixtures import RadiusServer, free_udp_ports  # noqa: E402
 
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
 PASSWORD = "bench-pass-1"
@@ -108,76 +110,121 @@ def bulk_users(conninfo: str, spec: StackSpec, users: int, *, stock: bool = Fals
         conn.execute("ANALYZE")
 
 
+def access_request(secret: bytes, ident: int, user: str, password: bytes, nas_ip: bytes) -> bytes:
+    """A PAP Access-Request with a fresh authenticator and a Message-Authenticator (RFC 2865/3579),
+    built directly: cheap enough to make each request as it is sent, so a long warm-up never
+    replays a packet (FreeRADIUS would answer a replay from its duplicate cache)."""
+    auth = os.urandom(16)
+    padded = password + b"\0" * (-len(password) % 16)
+    enc, prev = b"", auth
+    for i in range(0, len(padded), 16):
+        block = bytes(a ^ b for a, b in zip(padded[i:i + 16], hashlib.md5(secret + prev).digest(), strict=True))
+        enc, prev = enc + block, block
+    name = user.encode()
+    attrs = (bytes((1, 2 + len(name))) + name + bytes((2, 2 + len(enc))) + enc + b"\x04\x06" + nas_ip
+             + b"\x50\x12" + b"\0" * 16)
+    pkt = bytearray(struct.pack("!BBH", packet.AccessRequest, ident, 20 + len(attrs)) + auth + attrs)
+    pkt[-16:] = hmac.new(secret, bytes(pkt), hashlib.md5).digest()
+    return bytes(pkt)
+
+
 @dataclass
 class Slot:
+    """One router: its socket, secret and users; requests are made as they are sent."""
     sock: socket.socket
-    packets: list[bytes]
-    next: int = 0
+    secret: bytes
+    nas_ip: bytes
+    users: list[str]
+    tenant: int
+    sent: int = 0
+
+    def next_packet(self, rng: random.Random) -> tuple[int, bytes]:
+        ident = self.sent % 256
+        self.sent += 1
+        return ident, access_request(self.secret, ident, rng.choice(self.users), PASSWORD.encode(), self.nas_ip)
 
 
-def build_load(spec: StackSpec, secrets: dict[str, str], users: int, n_sockets: int, per_socket: int,
-               *, stock: bool, vendor_id: int) -> list[Slot]:
-    """Pre-built Access-Requests, per router socket (distinct ids and authenticators)."""
-    dictionary = pyrad_dictionary(vendor_id)
-    rng = random.Random(42)
+def build_load(spec: StackSpec, secrets: dict[str, str], users: int, n_sockets: int, *, stock: bool) -> list[Slot]:
+    """One socket per router source address (tenants spread over the sockets)."""
     tenants = list(spec.tenants)
     slots = []
     for k in range(n_sockets):
         ti = k % len(tenants)
         t = tenants[ti]
-        router = t.spec.routers[0].name
-        c = Client(server="127.0.0.1", secret=secrets[router].encode(), dict=dictionary)
-        pkts = []
-        for j in range(per_socket):
-            u = rng.randint(1, users)
-            name = f"s{u}" if stock else f"u{u}.{t.slug}"
-            req = c.CreateAuthPacket(code=packet.AccessRequest, User_Name=name, id=j % 256)
-            req["User-Password"] = req.PwCrypt(PASSWORD)
-            req["NAS-IP-Address"] = router_address(ti)
-            pkts.append(req.RequestPacket())
+        names = [f"s{u}" if stock else f"u{u}.{t.slug}" for u in range(1, users + 1)]
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((router_address(ti), 0))
         s.setblocking(False)
-        slots.append(Slot(s, pkts))
+        slots.append(Slot(s, secrets[t.spec.routers[0].name].encode(), socket.inet_aton(router_address(ti)),
+                          names, ti))
     return slots
 
 
-def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, warmup: float) -> tuple[float, int, int]:
-    """(accepts/s, accepts, other replies) over `seconds` after `warmup`, with `inflight` requests
-    outstanding; each freed slot goes to the next router in turn, so traffic covers every tenant.
-    Bounded by the packets built and by time."""
+@dataclass
+class LoadResult:
+    rate: float
+    accepts: int
+    others: int
+    warmup: float  # seconds of warm-up used
+    steady: bool  # False: the warm-up hit its time bound before the rate settled
+    windows: list[float]  # accepts/s of each warm-up window
+
+
+def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min_warmup: float,
+             max_warmup: float, window: float, per_tenant: int, tolerance: float = 0.05) -> LoadResult:
+    """Warm up, then measure accepts/s over `seconds`, with `inflight` requests outstanding; each
+    freed slot goes to the next router in turn, so traffic covers every tenant.
+
+    The warm-up lasts at least `min_warmup` and at most `max_warmup` seconds; it ends early once
+    every tenant has had `per_tenant` replies (a few times pool.max, so each pooled backend has
+    loaded each tenant's relations) and two consecutive `window`-second windows differ by less
+    than `tolerance`. Bounded by time and by a request count derived from it."""
     dest = ("127.0.0.1", port)
+    rng = random.Random(42)
+    n_tenants = max(s.tenant for s in slots) + 1
+    replies = [0] * n_tenants
     ep = select.epoll()
     by_fd = {s.sock.fileno(): s for s in slots}
     for fd in by_fd:
         ep.register(fd, select.EPOLLIN)
     sent_at: dict[tuple[int, int], float] = {}
+    budget = int(100_000 * (max_warmup + seconds + 10))  # request bound far above any reachable rate
     cursor = 0
 
-    def send() -> bool:
-        nonlocal cursor
-        for _ in range(len(slots)):
-            slot = slots[cursor % len(slots)]
-            cursor += 1
-            if slot.next < len(slot.packets):
-                data = slot.packets[slot.next]
-                slot.next += 1
-                slot.sock.sendto(data, dest)
-                sent_at[(slot.sock.fileno(), data[1])] = time.monotonic()
-                return True
-        return False
+    def send() -> None:
+        nonlocal cursor, budget
+        if budget <= 0:
+            return
+        budget -= 1
+        slot = slots[cursor % len(slots)]
+        cursor += 1
+        ident, data = slot.next_packet(rng)
+        sent_at[(slot.sock.fileno(), ident)] = time.monotonic()
+        slot.sock.sendto(data, dest)
 
     for _ in range(inflight):
         send()
     start = time.monotonic()
-    t0 = start + warmup
-    end = t0 + seconds
+    measuring = False
+    t0 = end = start + max_warmup + seconds
+    win_start, win_accepts = start, 0
+    windows: list[float] = []
     accepts = others = 0
     last_sweep = start
     while sent_at:
         now = time.monotonic()
         if now >= end:
             break
+        if not measuring:
+            if now - win_start >= window:
+                windows.append(win_accepts / (now - win_start))
+                win_start, win_accepts = now, 0
+                covered = min(replies) >= per_tenant
+                settled = (len(windows) >= 2 and abs(windows[-1] - windows[-2])
+                           < tolerance * max(windows[-1], windows[-2], 1e-9))
+                if (now - start >= min_warmup and covered and settled) or now - start >= max_warmup:
+                    measuring, t0 = True, now
+                    end = t0 + seconds
         for fd, _ in ep.poll(0.05):
             slot = by_fd[fd]
             while True:
@@ -187,11 +234,13 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, warmup
                     break
                 if sent_at.pop((fd, data[1]), None) is None:
                     continue
-                if time.monotonic() >= t0:
-                    if data[0] == packet.AccessAccept:
-                        accepts += 1
-                    else:
-                        others += 1
+                replies[slot.tenant] += 1
+                ok = data[0] == packet.AccessAccept
+                if measuring:
+                    accepts += ok
+                    others += not ok
+                else:
+                    win_accepts += ok
                 send()
         if now - last_sweep > 0.25:  # unanswered for 1 s: give up on it, free the slot
             last_sweep = now
@@ -203,7 +252,10 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, warmup
     ep.close()
     for s in slots:
         s.sock.close()
-    return accepts / elapsed if elapsed > 0 else 0.0, accepts, others
+    warm = t0 - start
+    steady = measuring and warm < max_warmup
+    return LoadResult(accepts / elapsed if measuring and elapsed > 0 else 0.0, accepts, others, warm, steady,
+                      windows)
 
 
 def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, args: argparse.Namespace,
@@ -220,17 +272,23 @@ def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, a
     server = RadiusServer(raddb=raddb, logdir=out / "log", auth_port=auth_port, acct_port=acct_port)
     secrets = {r.name: r.radius_secret.get_secret_value() for t in spec.tenants for r in t.spec.routers}
     n_sockets = max(args.sockets, len(spec.tenants))  # every tenant's router takes part
-    per_socket = int(args.max_rate * (args.duration + args.warmup) / n_sockets) + 2
-    slots = build_load(spec, secrets, users, n_sockets, per_socket, stock=(resolution == "stock"),
-                       vendor_id=spec.platform.radius.vendor_id)
+    slots = build_load(spec, secrets, users, n_sockets, stock=(resolution == "stock"))
+    per_tenant = args.warmup_per_pool * spec.platform.radius.pool.max
+    load_before = os.getloadavg()[0]
     server.start()
     try:
-        rate, accepts, others = run_load(slots, auth_port, args.inflight, args.duration, args.warmup)
+        res = run_load(slots, auth_port, args.inflight, args.duration, min_warmup=args.warmup,
+                       max_warmup=args.warmup_max, window=args.warmup_window, per_tenant=per_tenant)
     finally:
         server.stop()
-    print(f"  {name:<34} {rate:8.0f} accepts/s  ({accepts} accepts, {others} other replies)", flush=True)
-    if others:
-        print(f"    note: {others} non-accept replies; see {out / 'log' / 'radius.log'}")
+    rate = res.rate
+    state = "steady" if res.steady else f"NOT steady (hit the {args.warmup_max:.0f} s bound)"
+    wins = " ".join(f"{w:.0f}" for w in res.windows[-4:])
+    print(f"  {name:<34} {rate:8.0f} accepts/s  ({res.accepts} accepts, {res.others} other replies); "
+          f"warm-up {res.warmup:.0f} s, {state}, last windows/s [{wins}]; "
+          f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+    if res.others:
+        print(f"    note: {res.others} non-accept replies; see {out / 'log' / 'radius.log'}")
     return rate
 
 
@@ -239,13 +297,16 @@ def main() -> None:
     ap.add_argument("--tenants", type=int, default=1000)
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--duration", type=float, default=8.0, help="seconds measured per scenario")
-    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--warmup", type=float, default=10.0, help="minimum warm-up seconds")
+    ap.add_argument("--warmup-max", type=float, default=240.0, help="bound on warm-up seconds")
+    ap.add_argument("--warmup-window", type=float, default=5.0, help="warm-up ends when two such windows agree")
+    ap.add_argument("--warmup-per-pool", type=int, default=3,
+                    help="warm-up replies per tenant, as a multiple of pool.max, before it may end")
     ap.add_argument("--inflight", type=int, default=64)
     ap.add_argument("--sockets", type=int, default=64, help="router source addresses at least")
     ap.add_argument("--threads", type=int, default=32, help="FreeRADIUS worker threads")
     ap.add_argument("--pool-max", default="", help="comma-separated platform.radius.pool.max values to compare")
     ap.add_argument("--cache-ttl", type=int, default=30)
-    ap.add_argument("--max-rate", type=float, default=8000, help="bound on requests built per second")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
     ap.add_argument("--scenarios", default="a,b,b-nas,c,c+,d")
     args = ap.parse_args()
