@@ -10,15 +10,16 @@ Scenarios, run one after the other on one throwaway PostgreSQL (each with its ow
   c+  the same as c with the cache module in front of the mapping lookup (--cache-ttl)
   d   nas mode, the same N tenants (the router's tenant alone, no mapping query)
 Each prints accepts/s and its ratio to (a). The load generator is bounded in requests and time:
-PAP Access-Requests are pre-built with pyrad (distinct ids and authenticators, a Message-Authenticator
-each), then sent from many router source addresses (127.1.x.y) with a fixed number in flight; a
-reply frees its slot, an unanswered request is given up after 1 s.
+PAP Access-Requests (fresh authenticator and Message-Authenticator each) are built as they are
+sent, from many router source addresses (127.1.x.y), with a fixed number in flight; a reply frees
+its slot, an unanswered request is given up after 1 s.
 
 Warm-up matters with many tenants: PostgreSQL's catalog caches are per backend, so the first
-request for a tenant on each pooled connection pays for loading that tenant's tables and indexes.
-A short warm-up measures those cold misses (pool.max x tenants of them), not the steady state of a
-long-running server: give --warmup enough time for every connection to see every tenant, and keep
-platform.radius.pool.max small (the renderer caps worker threads at pool.max).
+request for a tenant on each pooled connection pays for loading that tenant's tables and indexes
+(pool.max x tenants cold misses). A production server runs for days, so the steady state is what
+counts; each scenario therefore warms up until every tenant has had --warmup-per-pool x pool.max
+replies and two consecutive --warmup-window rates agree within 5%, bounded by --warmup-max
+seconds. The warm-up used is printed, and "NOT steady" when the bound was hit first.
 """
 
 from __future__ import annotations
