@@ -425,15 +425,21 @@ def migrate(
         ensure_ledger(conn)
     plans = plan_all(conn, targets, files)
     n = len(targets)
+
+    def fail(i: int, target: Target, err: MigrationError, verb: str = "FAILED") -> bool:
+        """Record a schema's failure; True when the run must stop (keep_going=False)."""
+        report.failed[target.schema] = err
+        _say(progress, f"{_prefix(i, n, target.schema)} {verb}: {err}")
+        if not keep_going:
+            report.skipped = [t.schema for t in targets[i:]]
+        return not keep_going
+
     for i, target in enumerate(targets, 1):
         where = _prefix(i, n, target.schema)
         plan = plans[target.schema]
         refusal = plan.refusal()
         if refusal is not None:
-            report.failed[target.schema] = refusal
-            _say(progress, f"{where} REFUSED: {refusal}")
-            if not keep_going:
-                report.skipped = [t.schema for t in targets[i:]]
+            if fail(i, target, refusal, "REFUSED"):
                 break
             continue
         to_run = tuple(files[target.kind]) if (replay or plan.stale_ledger) else plan.pending
@@ -447,11 +453,10 @@ def migrate(
             _say(progress, f"{where} would apply {', '.join(f.name for f in to_run) or '(policy grants)'}")
             continue
         if not plan.schema_exists and target.schema not in preambles:
-            err = MigrationError(target.schema, to_run[0].name if to_run else "", "", "schema does not exist (provision it first)")
-            report.failed[target.schema] = err
-            _say(progress, f"{where} FAILED: {err}")
-            if not keep_going:
-                report.skipped = [t.schema for t in targets[i:]]
+            missing = MigrationError(
+                target.schema, to_run[0].name if to_run else "", "", "schema does not exist (provision it first)"
+            )
+            if fail(i, target, missing):
                 break
             continue
         t0 = time.perf_counter()
@@ -460,19 +465,10 @@ def migrate(
                 conn, target, files[target.kind], replay=replay, policy=policy, radius_role=radius_role,
                 lock_timeout=lock_timeout, hybrid=hybrid, preamble=preambles.get(target.schema, ()),
             )
-        except psycopg.Error as e:  # safety net: whatever escaped _apply_one still names the schema
-            err = MigrationError(target.schema, "?", "", _cause(e))
-            report.failed[target.schema] = err
-            _say(progress, f"{where} FAILED: {err}")
-            if not keep_going:
-                report.skipped = [t.schema for t in targets[i:]]
-                break
-            continue
-        except MigrationError as err:
-            report.failed[target.schema] = err
-            _say(progress, f"{where} FAILED: {err}")
-            if not keep_going:
-                report.skipped = [t.schema for t in targets[i:]]
+        except (MigrationError, psycopg.Error) as e:
+            # psycopg.Error: a safety net, whatever escaped _apply_one still names the schema
+            err = e if isinstance(e, MigrationError) else MigrationError(target.schema, "?", "", _cause(e))
+            if fail(i, target, err):
                 break
             continue
         report.seconds[target.schema] = time.perf_counter() - t0
