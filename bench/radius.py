@@ -18,7 +18,7 @@ Warm-up matters with many tenants: PostgreSQL's catalog caches are per backend, 
 request for a tenant on each pooled connection pays for loading that tenant's tables and indexes
 (pool.max x tenants cold misses). A production server runs for days, so the steady state is what
 counts; each scenario therefore warms up until every tenant has had --warmup-per-pool x pool.max
-replies and two consecutive --warmup-window rates agree within 5%, bounded by --warmup-max
+replies and the last three --warmup-window rates lie within 5% of each other, bounded by --warmup-max
 seconds. The warm-up used is printed, and "NOT steady" when the bound was hit first.
 """
 
@@ -178,8 +178,8 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
 
     The warm-up lasts at least `min_warmup` and at most `max_warmup` seconds; it ends early once
     every tenant has had `per_tenant` replies (a few times pool.max, so each pooled backend has
-    loaded each tenant's relations) and two consecutive `window`-second windows differ by less
-    than `tolerance`. Bounded by time and by a request count derived from it."""
+    loaded each tenant's relations) and the last three `window`-second windows lie within
+    `tolerance` of each other. Bounded by time and by a request count derived from it."""
     dest = ("127.0.0.1", port)
     rng = random.Random(42)
     n_tenants = max(s.tenant for s in slots) + 1
@@ -221,8 +221,8 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
                 windows.append(win_accepts / (now - win_start))
                 win_start, win_accepts = now, 0
                 covered = min(replies) >= per_tenant
-                settled = (len(windows) >= 2 and abs(windows[-1] - windows[-2])
-                           < tolerance * max(windows[-1], windows[-2], 1e-9))
+                last = windows[-3:]  # three windows: a slow climb between two of them must not pass
+                settled = len(last) == 3 and max(last) - min(last) < tolerance * max(max(last), 1e-9)
                 if (now - start >= min_warmup and covered and settled) or now - start >= max_warmup:
                     measuring, t0 = True, now
                     end = t0 + seconds
@@ -300,8 +300,8 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=8.0, help="seconds measured per scenario")
     ap.add_argument("--warmup", type=float, default=10.0, help="minimum warm-up seconds")
     ap.add_argument("--warmup-max", type=float, default=240.0, help="bound on warm-up seconds")
-    ap.add_argument("--warmup-window", type=float, default=5.0, help="warm-up ends when two such windows agree")
-    ap.add_argument("--warmup-per-pool", type=int, default=3,
+    ap.add_argument("--warmup-window", type=float, default=10.0, help="warm-up ends when three such windows agree")
+    ap.add_argument("--warmup-per-pool", type=int, default=5,
                     help="warm-up replies per tenant, as a multiple of pool.max, before it may end")
     ap.add_argument("--inflight", type=int, default=64)
     ap.add_argument("--sockets", type=int, default=64, help="router source addresses at least")
