@@ -120,14 +120,7 @@ def split_statements(text: str) -> list[Statement]:
             j = text.find("\n", i)
             i = n if j < 0 else j + 1
         elif c == "/" and text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
+            i = _block_comment_end(text, i, n)
         elif c == "'":
             escapes = i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
             i += 1
@@ -167,6 +160,19 @@ def split_statements(text: str) -> list[Statement]:
     return out
 
 
+def _block_comment_end(text: str, i: int, stop: int) -> int:
+    """Offset just past the /* ... */ comment starting at i (PostgreSQL nests them)."""
+    depth, i = 1, i + 2
+    while i < stop and depth:
+        if text.startswith("/*", i):
+            depth, i = depth + 1, i + 2
+        elif text.startswith("*/", i):
+            depth, i = depth - 1, i + 2
+        else:
+            i += 1
+    return i
+
+
 def _skip_comments(text: str, i: int, stop: int) -> int:
     """Offset of the first character of code at or after i (leading blanks and comments skipped)."""
     while i < stop:
@@ -176,14 +182,7 @@ def _skip_comments(text: str, i: int, stop: int) -> int:
             j = text.find("\n", i, stop)
             i = stop if j < 0 else j + 1
         elif text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < stop and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
+            i = _block_comment_end(text, i, stop)
         else:
             return i
     return stop
