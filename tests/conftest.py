@@ -12,6 +12,9 @@ from psycopg import sql
 
 from tenant_sql.devcluster import Cluster, start_cluster
 
+# Shared fixtures of the SQL tests (two_tenants) live beside the raw applier they use.
+pytest_plugins = ["tests.sql_apply"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
 _db_counter = itertools.count(1)

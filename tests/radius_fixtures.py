@@ -200,12 +200,7 @@ class RadiusEnv:
             req["CHAP-Password"] = chap_id + hashlib.md5(chap_id + password.encode() + challenge).digest()
         else:
             req["User-Password"] = req.PwCrypt(password)
-        try:
-            return c.SendPacket(req)
-        except Timeout:
-            return None
-        finally:
-            c._CloseSocket()
+        return _send(c, req)
 
     def acct(self, router: str, status: str, username: str | None = None, session_id: str = "s1",
              *, timeout: float = 2.0, **attrs: Any) -> packet.Packet | None:
@@ -219,12 +214,7 @@ class RadiusEnv:
             req["Acct-Session-Id"] = session_id
         for k, v in attrs.items():
             req[k.replace("_", "-")] = v
-        try:
-            return c.SendPacket(req)
-        except Timeout:
-            return None
-        finally:
-            c._CloseSocket()
+        return _send(c, req)
 
     # ------------------------------------------------------------------ database
 
@@ -323,3 +313,13 @@ def radius_stack(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) 
         with psycopg.connect(pg_cluster.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         drop_test_roles(pg_cluster)
+
+
+def _send(client: Client, req: packet.Packet) -> packet.Packet | None:
+    """One request, one fresh socket: the reply, or None when the server gave no answer."""
+    try:
+        return client.SendPacket(req)
+    except Timeout:
+        return None
+    finally:
+        client._CloseSocket()

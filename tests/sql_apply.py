@@ -3,9 +3,12 @@ lock), so the SQL files can be tested on their own."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from components import naming
@@ -61,3 +64,16 @@ def add_tenant(conn: psycopg.Connection, slug: str, tenant_id: str) -> tuple[str
     owner = naming.owner_role(schema)
     apply_tenant(conn, schema, owner, tenant_id)
     return schema, owner
+
+
+ALPHA_ID = str(uuid.uuid4())
+BRAVO_ID = str(uuid.uuid4())
+
+
+@pytest.fixture
+def two_tenants(pg_conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """System files plus two tenant schemas, tenant_alpha (ALPHA_ID) and tenant_bravo (BRAVO_ID)."""
+    apply_system(pg_conn)
+    add_tenant(pg_conn, "alpha", ALPHA_ID)
+    add_tenant(pg_conn, "bravo", BRAVO_ID)
+    yield pg_conn

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 from psycopg import errors, sql
 
-from tests.sql_apply import add_tenant, apply_system
-
-ALPHA_ID = str(uuid.uuid4())
-BRAVO_ID = str(uuid.uuid4())
+from tests.sql_apply import ALPHA_ID, add_tenant
 
 
 @pytest.fixture
-def db(pg_conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
-    apply_system(pg_conn)
-    add_tenant(pg_conn, "alpha", ALPHA_ID)
-    add_tenant(pg_conn, "bravo", BRAVO_ID)
-    yield pg_conn
+def db(two_tenants: psycopg.Connection) -> psycopg.Connection:
+    return two_tenants
 
 
 def add_check(

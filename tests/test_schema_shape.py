@@ -7,14 +7,21 @@ built as the migrator will build them (tests/sql_apply.py).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 from psycopg import errors, sql
 
 from tenant_sql.tables import LEGACY_SHARED_TABLES, RADIUS_TABLES, SYSTEM_TABLES, TENANT_TABLES
-from tests.sql_apply import SYSTEM_FILES, TENANT_FILES, add_tenant, apply_system, replay_tenant_files
+from tests.sql_apply import (  # noqa: F401 (fixture)
+    ALPHA_ID,
+    BRAVO_ID,
+    SYSTEM_FILES,
+    TENANT_FILES,
+    add_tenant,
+    apply_system,
+    replay_tenant_files,
+)
 
 # Column names of the stock FreeRADIUS 3.2 PostgreSQL tables (mods-config/sql/main/postgresql).
 STOCK_COLUMNS = {
@@ -77,17 +84,11 @@ MONEY_COLUMNS = {
     ("expenses", "amount"),
     ("revenues", "amount"),
 }
-ALPHA_ID = str(uuid.uuid4())
-BRAVO_ID = str(uuid.uuid4())
 
 
 @pytest.fixture
-def db(pg_conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
-    """System files plus two tenant schemas, tenant_alpha and tenant_bravo."""
-    apply_system(pg_conn)
-    add_tenant(pg_conn, "alpha", ALPHA_ID)
-    add_tenant(pg_conn, "bravo", BRAVO_ID)
-    yield pg_conn
+def db(two_tenants: psycopg.Connection) -> psycopg.Connection:
+    return two_tenants
 
 
 def tables_in(conn: psycopg.Connection, schema: str) -> dict[str, str]:
