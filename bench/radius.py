@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,7 +173,8 @@ class LoadResult:
 
 
 def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min_warmup: float,
-             max_warmup: float, window: float, per_tenant: int, tolerance: float = 0.05) -> LoadResult:
+             max_warmup: float, window: float, per_tenant: int, tolerance: float = 0.05,
+             on_measure: Callable[[], object] = lambda: None) -> LoadResult:
     """Warm up, then measure accepts/s over `seconds`, with `inflight` requests outstanding; each
     freed slot goes to the next router in turn, so traffic covers every tenant.
 
@@ -224,7 +226,8 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
                 last = windows[-3:]  # three windows: a slow climb between two of them must not pass
                 settled = len(last) == 3 and max(last) - min(last) < tolerance * max(max(last), 1e-9)
                 if (now - start >= min_warmup and covered and settled) or now - start >= max_warmup:
-                    measuring, t0 = True, now
+                    on_measure()
+                    measuring, t0 = True, time.monotonic()
                     end = t0 + seconds
         for fd, _ in ep.poll(0.05):
             slot = by_fd[fd]
@@ -259,8 +262,27 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
                       windows)
 
 
+def db_counters(admin: str, dbname: str, role: str) -> tuple[int, int, int]:
+    """(blocks hit, blocks read, private KB of the FreeRADIUS role's backends): where the
+    PostgreSQL side of a scenario goes. Counters are flushed by backends within about a second."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        hit, read = conn.execute("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = %s",
+                                 (dbname,)).fetchone() or (0, 0)
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s", (role,))]
+    kb = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    kb += int(line.split()[1])
+        except OSError:
+            pass
+    return int(hit), int(read), kb
+
+
 def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, args: argparse.Namespace,
-             *, resolution: str, cache_ttl: int = 0) -> float:
+             *, resolution: str, cache_ttl: int = 0, admin: str = "") -> float:
     auth_port, acct_port = free_udp_ports(2)
     out = work / name.split(")")[0].strip("(").replace("+", "cache")
     addresses = {t.spec.routers[0].name: router_address(i) for i, t in enumerate(spec.tenants)}
@@ -275,11 +297,15 @@ def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, a
     n_sockets = max(args.sockets, len(spec.tenants))  # every tenant's router takes part
     slots = build_load(spec, secrets, users, n_sockets, stock=(resolution == "stock"))
     per_tenant = args.warmup_per_pool * spec.platform.radius.pool.max
+    marks: list[tuple[int, int, int]] = []
     load_before = os.getloadavg()[0]
     server.start()
     try:
         res = run_load(slots, auth_port, args.inflight, args.duration, min_warmup=args.warmup,
-                       max_warmup=args.warmup_max, window=args.warmup_window, per_tenant=per_tenant)
+                       max_warmup=args.warmup_max, window=args.warmup_window, per_tenant=per_tenant,
+                       on_measure=lambda: marks.append(db_counters(admin, db.dbname, db.user)))
+        time.sleep(1.1)  # backends flush their statistics at most once a second
+        marks.append(db_counters(admin, db.dbname, db.user))
     finally:
         server.stop()
     rate = res.rate
@@ -288,6 +314,10 @@ def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, a
     print(f"  {name:<34} {rate:8.0f} accepts/s  ({res.accepts} accepts, {res.others} other replies); "
           f"warm-up {res.warmup:.0f} s, {state}, last windows/s [{wins}]; "
           f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+    if len(marks) == 2:
+        hit, read = marks[1][0] - marks[0][0], marks[1][1] - marks[0][1]
+        print(f"    PostgreSQL while measured: {100 * hit / max(hit + read, 1):.2f}% buffer hits "
+              f"({read} reads); FreeRADIUS backends hold {marks[1][2] / 1024:.0f} MB private memory")
     if res.others:
         print(f"    note: {res.others} non-accept replies; see {out / 'log' / 'radius.log'}")
     return rate
@@ -310,13 +340,16 @@ def main() -> None:
     ap.add_argument("--cache-ttl", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
     ap.add_argument("--scenarios", default="a,b,b-nas,c,c+,d")
+    ap.add_argument("--pg", action="append", default=[], metavar="NAME=VALUE",
+                    help="PostgreSQL setting for the throwaway server (repeatable), e.g. shared_buffers=1GB")
     args = ap.parse_args()
     wanted = args.scenarios.split(",")
+    pg_settings = dict(kv.split("=", 1) for kv in args.pg)
 
-    cluster = start_cluster()
+    cluster = start_cluster(settings=pg_settings)
     work = Path(tempfile.mkdtemp(prefix="hotspot-bench-"))
     print(f"PostgreSQL {cluster.version()} on 127.0.0.1:{cluster.port}; FreeRADIUS -f, {args.threads} threads; "
-          f"{os.cpu_count()} CPUs; {args.inflight} requests in flight")
+          f"{os.cpu_count()} CPUs; {args.inflight} requests in flight; settings {pg_settings or 'default'}")
     try:
         pools: list[int | None] = [int(p) for p in args.pool_max.split(",") if p] or [None]
         one = bench_spec(1)
@@ -358,7 +391,7 @@ def main() -> None:
                 for key, text, spec, dbname, res, ttl in runs:
                     name = text if pool is None else f"{text} [pool {pool}]"
                     rate = scenario(name, with_pool(spec, pool), params(dbname), work / f"r{r}-p{pool}",
-                                    args.users, args, resolution=res, cache_ttl=ttl)
+                                    args.users, args, resolution=res, cache_ttl=ttl, admin=cluster.conninfo())
                     best[(key, pool)] = max(best.get((key, pool), 0.0), rate)
         print("best of rounds:")
         for pool in pools:

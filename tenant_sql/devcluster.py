@@ -46,6 +46,8 @@ class Cluster:
     admin_user: str = "postgres"
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     host: str = "127.0.0.1"
+    # Server settings over the defaults below (e.g. {"shared_buffers": "1GB"} for a benchmark).
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def datadir(self) -> Path:
@@ -82,10 +84,13 @@ class Cluster:
         pwfile.unlink()
 
     def start(self) -> None:
-        opts = (
-            f"-c listen_addresses={self.host} -p {self.port} -k {self.base} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=400 -c shared_buffers=128MB -c max_locks_per_transaction=1024"
+        conf = {
+            "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+            "max_connections": "400", "shared_buffers": "128MB", "max_locks_per_transaction": "1024",
+            **self.settings,
+        }
+        opts = f"-c listen_addresses={self.host} -p {self.port} -k {self.base} " + " ".join(
+            f"-c {name}={value}" for name, value in conf.items()
         )
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-o", opts, "-w", "-t", "60", "start")
 
@@ -110,10 +115,10 @@ class Cluster:
             return str(row[0]) if row else "?"
 
 
-def start_cluster(port: int | None = None) -> Cluster:
+def start_cluster(port: int | None = None, settings: dict[str, str] | None = None) -> Cluster:
     base = Path(tempfile.mkdtemp(prefix="hotspot-pg-"))
     os.chmod(base, 0o755)
-    cluster = Cluster(base=base, port=port or free_port(), bindir=find_bindir())
+    cluster = Cluster(base=base, port=port or free_port(), bindir=find_bindir(), settings=dict(settings or {}))
     try:
         cluster.init()
         cluster.start()

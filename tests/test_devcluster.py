@@ -13,3 +13,15 @@ def test_wrong_password_is_refused(pg_cluster):
         assert "password authentication failed" in str(e)
     else:
         raise AssertionError("a wrong password was accepted")
+
+
+def test_settings_override_the_defaults():
+    from tenant_sql.devcluster import start_cluster
+
+    cluster = start_cluster(settings={"shared_buffers": "32MB", "work_mem": "2MB"})
+    try:
+        with psycopg.connect(cluster.conninfo()) as conn:
+            got = [conn.execute(f"SHOW {name}").fetchone()[0] for name in ("shared_buffers", "work_mem", "fsync")]
+        assert got == ["32MB", "2MB", "off"]
+    finally:
+        cluster.destroy()
