@@ -113,6 +113,9 @@ def deliver(
     releases = _releases_dir(live_dir)
     releases.mkdir(mode=0o750, parents=True, exist_ok=True)
     release = releases / digest(new_norm)[:20]
+    if live_exists and live_dir.resolve() == release:
+        # The live tree was edited in place (drift): never delete what is live; stage it apart.
+        release = releases / f"{release.name}-{os.getpid()}"
     if release.exists():
         shutil.rmtree(release)
     staging = releases / f".staging-{os.getpid()}"
@@ -129,20 +132,55 @@ def deliver(
         tail = (proc.stdout + proc.stderr)[-2000:]
         raise RenderError(f"{rendered_dir}: `{' '.join(check)}` failed; live {live_dir} left as it was:\n{tail}")
 
+    previous = _previous_tree(live_dir, releases, release)
     _swap_symlink(live_dir, release, releases)
-    _prune(releases, keep={release.name})
 
     restart = needs_restart(paths) or not live_exists
     result = DeliveryResult(changed=True, changed_paths=tuple(paths), release=release)
     cmd, what = (restart_cmd, "restart") if restart else (reload_cmd, "reload")
+    if cmd is not None:
+        proc = _run_quiet(cmd, what)
+        if proc is not None:
+            _roll_back(live_dir, release, releases, previous, cmd, what, proc)
+    _prune(releases, keep={release.name})
     if cmd is None:
         return replace(result, restart_required=restart and live_exists)
-    proc = _run(cmd, what)
-    if proc.returncode != 0:
-        raise RenderError(
-            f"{live_dir}: new configuration is live but `{' '.join(cmd)}` failed: {(proc.stdout + proc.stderr)[-1000:]}"
-        )
     return replace(result, restarted=restart, reloaded=not restart)
+
+
+def _previous_tree(live_dir: Path, releases: Path, release: Path) -> Path | None:
+    """Where the live link points before the swap: the tree to roll back to."""
+    if not live_dir.exists():
+        return None
+    if not live_dir.is_symlink():
+        return releases / "original"  # the swap moves the packaged tree there
+    return live_dir.resolve()
+
+
+def _run_quiet(cmd: Sequence[str], what: str) -> str | None:
+    """Run a reload or restart command; its failure text, or None when it succeeded."""
+    try:
+        proc = _run(cmd, what)
+    except RenderError as e:
+        return str(e)
+    return None if proc.returncode == 0 else (proc.stdout + proc.stderr)[-1000:] or f"exit {proc.returncode}"
+
+
+def _roll_back(live_dir: Path, release: Path, releases: Path, previous: Path | None, cmd: Sequence[str],
+               what: str, failure: str) -> None:
+    """The server refused the new tree: point the live link back at the previous tree and run the
+    same command again, so the server runs what it ran before. Always raises."""
+    shown = " ".join(cmd)
+    if previous is None or not previous.is_dir():
+        raise RenderError(f"{live_dir}: new configuration is live (nothing to roll back to) but `{shown}` "
+                          f"failed: {failure}")
+    _swap_symlink(live_dir, previous, releases)
+    shutil.rmtree(release, ignore_errors=True)
+    again = _run_quiet(cmd, what)
+    state = "the previous configuration is running again" if again is None else (
+        f"the {what} on the previous configuration failed too: {again}")
+    raise RenderError(f"{live_dir}: `{shown}` failed on the new configuration: {failure}\n"
+                      f"rolled back to {previous.name}; {state}")
 
 
 def _swap_symlink(live_dir: Path, release: Path, releases: Path) -> None:

@@ -145,6 +145,23 @@ def test_module_change_reloads_with_hup(delivered, radius_stack):
     assert env.auth("alpha-r1", "alice", "alice-pass-1").code == packet.AccessAccept
 
 
+def test_failed_reload_rolls_back_to_the_previous_tree(delivered, radius_stack, tmp_path):
+    env = delivered.env
+    changed = _render(delivered, "render-reload-fails", radius_stack)
+    sql_mod = changed / "mods-available" / "sql"
+    sql_mod.write_text(sql_mod.read_text().replace("retry_delay = 1", "retry_delay = 3"))
+    link_before = os.readlink(delivered.live)
+    tree_before = tree_entries(delivered.live.resolve())
+    calls = tmp_path / "calls"  # the reload fails the first time only: on the rolled-back tree it works
+    reload_cmd = ["sh", "-c", f'echo x >> {calls}; test "$(wc -l < {calls})" -ge 2']
+    with pytest.raises(RenderError, match=r"failed on the new configuration.*\n.*previous configuration is running"):
+        deliver(changed, delivered.live, reload_cmd=reload_cmd, restart_cmd=["false"])
+    assert os.readlink(delivered.live) == link_before
+    assert tree_entries(delivered.live.resolve()) == tree_before
+    assert len(calls.read_text().splitlines()) == 2  # the reload ran again on the previous tree
+    assert env.auth("alpha-r1", "alice", "alice-pass-1").code == packet.AccessAccept
+
+
 def test_client_change_restarts(delivered, radius_stack, tmp_path):
     env = delivered.env
     newcomer = ExtraClient("new-r1", "127.0.0.51", "new-router-Secret-9f2c1")
@@ -164,3 +181,27 @@ def test_client_change_restarts(delivered, radius_stack, tmp_path):
     assert reply is not None and reply.code == packet.AccessReject  # known client, no tenant
     without = deliver(changed, delivered.live, restart_cmd=None)
     assert without.changed is False
+
+
+def _tiny_tree(path: Path, text: str) -> Path:
+    path.mkdir(parents=True)
+    (path / "radiusd.conf").write_text(text)
+    return path
+
+
+def test_failed_restart_restores_the_packaged_tree(tmp_path):
+    live = _tiny_tree(tmp_path / "etc" / "raddb", "packaged\n")
+    new = _tiny_tree(tmp_path / "render", "rendered\n")
+    with pytest.raises(RenderError, match="rolled back to original; the restart on the previous configuration "
+                                          "failed too"):
+        deliver(new, live, check_cmd=["true"], restart_cmd=["false"], group=None)
+    assert live.is_symlink() and (live / "radiusd.conf").read_text() == "packaged\n"
+
+
+def test_failed_first_restart_has_nothing_to_roll_back_to(tmp_path):
+    new = _tiny_tree(tmp_path / "render", "rendered\n")
+    live = tmp_path / "etc" / "raddb"
+    live.parent.mkdir()
+    with pytest.raises(RenderError, match="nothing to roll back to"):
+        deliver(new, live, check_cmd=["true"], restart_cmd=["false"], group=None)
+    assert (live / "radiusd.conf").read_text() == "rendered\n"
