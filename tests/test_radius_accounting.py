@@ -44,6 +44,17 @@ def test_start_interim_stop_land_only_in_the_users_tenant(env):
         assert sessions(env, other, "acctsessionid = 'acct-1'") == []
 
 
+def test_accounting_response_carries_a_valid_message_authenticator(env):
+    r = env.acct("bravo-r1", "Interim-Update", "bob", "ma-1", Acct_Session_Time=60)
+    assert r is not None and r.code == packet.AccountingResponse
+    assert r.message_authenticator
+    assert r.verify_message_authenticator(secret=env.secrets["bravo-r1"].encode(),
+                                          original_code=packet.AccountingRequest)
+    wrong = r.verify_message_authenticator(secret=b"not-the-secret", original_code=packet.AccountingRequest)
+    assert wrong is False
+    env.acct("bravo-r1", "Stop", "bob", "ma-1")
+
+
 def test_accounting_on_closes_only_that_routers_sessions(env):
     env.acct("alpha-r1", "Start", "alice", "on-1")
     env.acct("alpha-r2", "Start", "+254712345678", "on-2")
