@@ -66,7 +66,10 @@ class Cluster:
         return " ".join(parts)
 
     def _run(self, *args: str) -> None:
-        cmd = [str(self.bindir / args[0]), *args[1:]]
+        # The server may open as many files as the machine allows (runuser resets the soft limit to
+        # 1024); max_files_per_process is then the one knob. Each tenant schema is dozens of files.
+        cmd = ["sh", "-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', str(self.bindir / args[0]),
+               *args[1:]]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
