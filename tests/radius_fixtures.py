@@ -136,7 +136,7 @@ class RadiusServer:
     def start(self, timeout: float = 15.0) -> None:
         already = len(self.log)
         self.proc = subprocess.Popen(
-            ["freeradius", "-f", "-d", str(self.raddb)],
+            ["freeradius", "-f", *(["-xx"] if os.environ.get("HOTSPOT_RADIUS_DEBUG") else []), "-d", str(self.raddb)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
