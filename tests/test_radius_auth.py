@@ -192,6 +192,23 @@ def test_inactive_mapping_is_rejected(mapping_env):
         assert env.auth("alpha-r1", "runtime-erin", "erin-pass-1").code == packet.AccessAccept
 
 
+def test_mapping_decides_in_mapping_mode_and_the_router_in_nas_mode(mapping_env, nas_env):
+    with psycopg.connect(mapping_env.conninfo, autocommit=True) as conn:
+        conn.execute("INSERT INTO tenant_alpha.radcheck (username, attribute, op, value) "
+                     "VALUES ('moved-fay', 'Cleartext-Password', ':=', 'fay-pass-1')")
+        try:
+            assert mapping_env.auth("alpha-r1", "moved-fay", "fay-pass-1").code == packet.AccessAccept
+            # An operator points the user at another tenant: the mapping row is what mapping mode
+            # trusts (the check row in alpha no longer counts); nas mode goes by the router alone.
+            conn.execute("UPDATE public.radius_user_schema_mapping SET schema_name = 'tenant_bravo' "
+                         "WHERE username = 'moved-fay'")
+            assert mapping_env.auth("alpha-r1", "moved-fay", "fay-pass-1").code == packet.AccessReject
+            assert nas_env.auth("alpha-r1", "moved-fay", "fay-pass-1").code == packet.AccessAccept
+        finally:
+            conn.execute("DELETE FROM tenant_alpha.radcheck WHERE username = 'moved-fay'")
+            conn.execute("DELETE FROM public.radius_user_schema_mapping WHERE username = 'moved-fay'")
+
+
 def test_mapping_to_a_schema_outside_the_tenant_prefix_is_refused(mapping_env):
     env = mapping_env
     with psycopg.connect(env.conninfo, autocommit=True) as conn:
