@@ -1,25 +1,34 @@
 """Accepts per second of FreeRADIUS with tenant resolution, against one FreeRADIUS and one PostgreSQL.
 
-    .venv/bin/python bench/radius.py [--tenants 1000] [--users 100] [--duration 8] [--inflight 64]
+    .venv/bin/python bench/radius.py [--tenants 1000] [--users 100] [--rounds 5] [--duration 4]
 
-Scenarios, run one after the other on one throwaway PostgreSQL (each with its own FreeRADIUS -f):
-  a   stock single-schema configuration (no tenant policy; public.radcheck etc.)
-  b   mapping mode, one tenant
-  c   mapping mode, N tenant schemas of U users each (requests spread over all tenants)
+Scenarios, each with its own FreeRADIUS -f, all on one throwaway PostgreSQL:
+  a      stock single-schema configuration (no tenant policy; public.radcheck etc.)
+  b      mapping mode, one tenant
   b-nas  nas mode, one tenant
-  c+  the same as c with the cache module in front of the mapping lookup (--cache-ttl)
-  d   nas mode, the same N tenants (the router's tenant alone, no mapping query)
-Each prints accepts/s and its ratio to (a). The load generator is bounded in requests and time:
-PAP Access-Requests (fresh authenticator and Message-Authenticator each) are built as they are
-sent, from many router source addresses (127.1.x.y), with a fixed number in flight; a reply frees
-its slot, an unanswered request is given up after 1 s.
+  c      mapping mode, N tenant schemas of U users each (requests spread over all tenants)
+  c+     the same as c with the cache module in front of the mapping lookup (--cache-ttl); since
+         the mapping condition rides in the radcheck query, only shared tenants use that lookup
+  d      nas mode, the same N tenants (the router's tenant alone)
+The server runs with the settings tenant_sql/server_sizing.py prescribes for N tenants (within
+this machine's open-files limit); --pg overrides them.
+
+The load generator is bounded in requests and time: PAP Access-Requests (fresh authenticator and
+Message-Authenticator each) are built as they are sent, from many router source addresses
+(127.1.x.y), with a fixed number in flight; a reply frees its slot, an unanswered request is given
+up after 1 s.
+
+Every scenario's server is started and warmed up first, then measured in --rounds windows of
+--duration seconds that alternate between the scenarios, so a slow spell of the machine weighs on
+all of them alike; each scenario's ratio to (a) is its accepts over all windows against (a)'s,
+with the spread of the per-window ratios.
 
 Warm-up matters with many tenants: PostgreSQL's catalog caches are per backend, so the first
 request for a tenant on each pooled connection pays for loading that tenant's tables and indexes
 (pool.max x tenants cold misses). A production server runs for days, so the steady state is what
-counts; each scenario therefore warms up until every tenant has had --warmup-per-pool x pool.max
-replies and the last three --warmup-window rates lie within 5% of each other, bounded by --warmup-max
-seconds. The warm-up used is printed, and "NOT steady" when the bound was hit first.
+counts; each warm-up lasts until every tenant has had --warmup-per-pool x pool.max replies and the
+last three --warmup-window rates lie within 5% of each other, bounded by --warmup-max seconds.
+Pools never close idle connections here, so that a scenario waiting for its next window stays warm.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import hashlib
 import hmac
 import os
 import random
+import resource
 import select
 import shutil
 import socket
@@ -54,11 +64,18 @@ from components.spec import StackSpec, build_spec  # noqa: E402
 from freeradius.render import DbParams, RenderOptions, render_config  # noqa: E402
 from tenant_sql.devcluster import start_cluster  # noqa: E402
 from tenant_sql.provision import provision_stack  # noqa: E402
+from tenant_sql.server_sizing import sized_settings as _sized  # noqa: E402
 from tests.radius_fixtures import RadiusServer, free_udp_ports  # noqa: E402
 
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
 PASSWORD = "bench-pass-1"
 NS = uuid.UUID("6f1c1a52-0000-4000-8000-000000000000")
+
+
+def sized_settings(tenants: int) -> dict[str, str]:
+    """The settings tenant_sql/server_sizing.py prescribes, within this machine's open-files limit
+    (the throwaway server raises its soft limit to the hard one)."""
+    return _sized(tenants, fd_limit=resource.getrlimit(resource.RLIMIT_NOFILE)[1])
 
 
 def router_address(i: int) -> str:
@@ -174,15 +191,23 @@ class LoadResult:
 
 def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min_warmup: float,
              max_warmup: float, window: float, per_tenant: int, tolerance: float = 0.05,
-             on_measure: Callable[[], object] = lambda: None) -> LoadResult:
+             on_measure: Callable[[], object] = lambda: None, measure: bool = True) -> LoadResult:
     """Warm up, then measure accepts/s over `seconds`, with `inflight` requests outstanding; each
     freed slot goes to the next router in turn, so traffic covers every tenant.
 
     The warm-up lasts at least `min_warmup` and at most `max_warmup` seconds; it ends early once
     every tenant has had `per_tenant` replies (a few times pool.max, so each pooled backend has
     loaded each tenant's relations) and the last three `window`-second windows lie within
-    `tolerance` of each other. Bounded by time and by a request count derived from it."""
+    `tolerance` of each other. Bounded by time and by a request count derived from it.
+    max_warmup=0 measures at once (a server already warm); measure=False stops after the warm-up.
+    The sockets stay open: the caller measures the same server again in a later window."""
     dest = ("127.0.0.1", port)
+    for slot in slots:  # late replies from the previous window must not count in this one
+        while True:
+            try:
+                slot.sock.recv(4096)
+            except BlockingIOError:
+                break
     rng = random.Random(42)
     n_tenants = max(s.tenant for s in slots) + 1
     replies = [0] * n_tenants
@@ -208,8 +233,11 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
     for _ in range(inflight):
         send()
     start = time.monotonic()
-    measuring = False
-    t0 = end = start + max_warmup + seconds
+    measuring = max_warmup <= 0
+    if measuring:
+        on_measure()
+    t0 = start
+    end = start + max(max_warmup, 0) + seconds
     win_start, win_accepts = start, 0
     windows: list[float] = []
     accepts = others = 0
@@ -226,6 +254,9 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
                 last = windows[-3:]  # three windows: a slow climb between two of them must not pass
                 settled = len(last) == 3 and max(last) - min(last) < tolerance * max(max(last), 1e-9)
                 if (now - start >= min_warmup and covered and settled) or now - start >= max_warmup:
+                    if not measure:
+                        end = now
+                        break
                     on_measure()
                     measuring, t0 = True, time.monotonic()
                     end = t0 + seconds
@@ -254,22 +285,41 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
                     send()
     elapsed = min(time.monotonic(), end) - t0
     ep.close()
-    for s in slots:
-        s.sock.close()
-    warm = t0 - start
-    steady = measuring and warm < max_warmup
+    warm = (t0 if measuring else time.monotonic()) - start
+    steady = max_warmup <= 0 or warm < max_warmup
     return LoadResult(accepts / elapsed if measuring and elapsed > 0 else 0.0, accepts, others, warm, steady,
                       windows)
 
 
-def db_counters(admin: str, dbname: str, role: str) -> tuple[int, int, int]:
-    """(blocks hit, blocks read, private KB of the FreeRADIUS role's backends): where the
-    PostgreSQL side of a scenario goes. Counters are flushed by backends within about a second."""
+def tcp_client_ports(pid: int) -> set[int]:
+    """Local ports of the TCP connections process `pid` holds (its pooled PostgreSQL connections)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        if cols[9] in inodes:
+            ports.add(int(cols[1].split(":")[1], 16))
+    return ports
+
+
+def db_counters(admin: str, dbname: str, radius_pid: int) -> tuple[int, int, int]:
+    """(blocks hit, blocks read, private KB of this FreeRADIUS's backends): where the PostgreSQL
+    side of a scenario goes. Hits and reads are per database (scenarios on one database are
+    measured one at a time); backends are found by the client ports of the server's connections."""
+    ports = tcp_client_ports(radius_pid)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("SELECT pg_stat_force_next_flush()")
         hit, read = conn.execute("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = %s",
                                  (dbname,)).fetchone() or (0, 0)
-        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s", (role,))]
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)",
+                                           (list(ports),))]
     kb = 0
     for pid in pids:
         try:
@@ -281,53 +331,74 @@ def db_counters(admin: str, dbname: str, role: str) -> tuple[int, int, int]:
     return int(hit), int(read), kb
 
 
-def scenario(name: str, spec: StackSpec, db: DbParams, work: Path, users: int, args: argparse.Namespace,
-             *, resolution: str, cache_ttl: int = 0, admin: str = "") -> float:
-    auth_port, acct_port = free_udp_ports(2)
-    out = work / name.split(")")[0].strip("(").replace("+", "cache")
-    addresses = {t.spec.routers[0].name: router_address(i) for i, t in enumerate(spec.tenants)}
-    opts = RenderOptions(
-        listen_address="127.0.0.1", auth_port=auth_port, acct_port=acct_port, router_addresses=addresses,
-        resolution=resolution, mapping_cache_ttl=cache_ttl, reject_delay=0, logdir=str(out / "log"),
-        run_dir=str(out / "run"), run_user=None, run_group=None, max_servers=args.threads,
-    )
-    raddb = render_config(spec, out, overrides=opts, db=db)
-    server = RadiusServer(raddb=raddb, logdir=out / "log", auth_port=auth_port, acct_port=acct_port)
-    secrets = {r.name: r.radius_secret.get_secret_value() for t in spec.tenants for r in t.spec.routers}
-    n_sockets = max(args.sockets, len(spec.tenants))  # every tenant's router takes part
-    slots = build_load(spec, secrets, users, n_sockets, stock=(resolution == "stock"))
-    per_tenant = args.warmup_per_pool * spec.platform.radius.pool.max
-    marks: list[tuple[int, int, int]] = []
-    load_before = os.getloadavg()[0]
-    server.start()
-    try:
-        res = run_load(slots, auth_port, args.inflight, args.duration, min_warmup=args.warmup,
-                       max_warmup=args.warmup_max, window=args.warmup_window, per_tenant=per_tenant,
-                       on_measure=lambda: marks.append(db_counters(admin, db.dbname, db.user)))
-        time.sleep(1.1)  # backends flush their statistics at most once a second
-        marks.append(db_counters(admin, db.dbname, db.user))
-    finally:
-        server.stop()
-    rate = res.rate
-    state = "steady" if res.steady else f"NOT steady (hit the {args.warmup_max:.0f} s bound)"
-    wins = " ".join(f"{w:.0f}" for w in res.windows[-4:])
-    print(f"  {name:<34} {rate:8.0f} accepts/s  ({res.accepts} accepts, {res.others} other replies); "
-          f"warm-up {res.warmup:.0f} s, {state}, last windows/s [{wins}]; "
-          f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
-    if len(marks) == 2:
-        hit, read = marks[1][0] - marks[0][0], marks[1][1] - marks[0][1]
-        print(f"    PostgreSQL while measured: {100 * hit / max(hit + read, 1):.2f}% buffer hits "
-              f"({read} reads); FreeRADIUS backends hold {marks[1][2] / 1024:.0f} MB private memory")
-    if res.others:
-        print(f"    note: {res.others} non-accept replies; see {out / 'log' / 'radius.log'}")
-    return rate
+class Running:
+    """One scenario's FreeRADIUS, started once, warmed once, then measured in short windows that
+    alternate with the other scenarios' (so a slow spell of the machine hits every scenario)."""
+
+    def __init__(self, key: str, name: str, spec: StackSpec, db: DbParams, work: Path, users: int,
+                 args: argparse.Namespace, *, resolution: str, cache_ttl: int, admin: str) -> None:
+        self.key, self.name, self.args, self.db, self.admin = key, name, args, db, admin
+        self.auth_port, acct_port = free_udp_ports(2)
+        out = work / key.replace("+", "cache")
+        addresses = {t.spec.routers[0].name: router_address(i) for i, t in enumerate(spec.tenants)}
+        opts = RenderOptions(
+            listen_address="127.0.0.1", auth_port=self.auth_port, acct_port=acct_port,
+            router_addresses=addresses, resolution=resolution, mapping_cache_ttl=cache_ttl, reject_delay=0,
+            logdir=str(out / "log"), run_dir=str(out / "run"), run_user=None, run_group=None,
+            max_servers=args.threads,
+        )
+        self.log = out / "log" / "radius.log"
+        raddb = render_config(spec, out, overrides=opts, db=db)
+        self.server = RadiusServer(raddb=raddb, logdir=out / "log", auth_port=self.auth_port, acct_port=acct_port)
+        secrets = {r.name: r.radius_secret.get_secret_value() for t in spec.tenants for r in t.spec.routers}
+        n_sockets = max(args.sockets, len(spec.tenants))  # every tenant's router takes part
+        self.slots = build_load(spec, secrets, users, n_sockets, stock=(resolution == "stock"))
+        self.per_tenant = args.warmup_per_pool * spec.platform.radius.pool.max
+        self.windows: list[tuple[float, int, int]] = []  # (seconds, accepts, other replies)
+        self.hit = self.read = 0
+        self.private_kb = 0
+
+    def warm(self) -> None:
+        a = self.args
+        self.server.start()
+        res = run_load(self.slots, self.auth_port, a.inflight, 0, min_warmup=a.warmup, max_warmup=a.warmup_max,
+                       window=a.warmup_window, per_tenant=self.per_tenant, measure=False)
+        state = "steady" if res.steady else f"NOT steady (hit the {a.warmup_max:.0f} s bound)"
+        wins = " ".join(f"{w:.0f}" for w in res.windows[-4:])
+        print(f"  warm {self.name:<44} {res.warmup:4.0f} s, {state}, last windows/s [{wins}]", flush=True)
+
+    def measure(self, seconds: float) -> float:
+        a = self.args
+        run_load(self.slots, self.auth_port, a.inflight, a.lead_in, min_warmup=0, max_warmup=0, window=1,
+                 per_tenant=0)  # lead-in: the server ramps up again after idling; not counted
+        marks: list[tuple[int, int, int]] = []
+        res = run_load(self.slots, self.auth_port, a.inflight, seconds, min_warmup=0, max_warmup=0, window=1,
+                       per_tenant=0, on_measure=lambda: marks.append(db_counters(self.admin, self.db.dbname,
+                                                                                 self.server.proc.pid)))
+        marks.append(db_counters(self.admin, self.db.dbname, self.server.proc.pid))
+        self.hit += marks[1][0] - marks[0][0]
+        self.read += marks[1][1] - marks[0][1]
+        self.private_kb = marks[1][2]
+        self.windows.append((seconds, res.accepts, res.others))
+        return res.rate
+
+    @property
+    def rate(self) -> float:
+        return sum(w[1] for w in self.windows) / max(sum(w[0] for w in self.windows), 1e-9)
+
+    def stop(self) -> None:
+        self.server.stop()
+        for slot in self.slots:
+            slot.sock.close()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tenants", type=int, default=1000)
     ap.add_argument("--users", type=int, default=100)
-    ap.add_argument("--duration", type=float, default=8.0, help="seconds measured per scenario")
+    ap.add_argument("--duration", type=float, default=4.0, help="seconds per measured window")
+    ap.add_argument("--rounds", type=int, default=5, help="measured windows per scenario, interleaved")
+    ap.add_argument("--lead-in", type=float, default=1.0, help="unmeasured seconds before each window")
     ap.add_argument("--warmup", type=float, default=10.0, help="minimum warm-up seconds")
     ap.add_argument("--warmup-max", type=float, default=240.0, help="bound on warm-up seconds")
     ap.add_argument("--warmup-window", type=float, default=10.0, help="warm-up ends when three such windows agree")
@@ -336,22 +407,21 @@ def main() -> None:
     ap.add_argument("--inflight", type=int, default=64)
     ap.add_argument("--sockets", type=int, default=64, help="router source addresses at least")
     ap.add_argument("--threads", type=int, default=32, help="FreeRADIUS worker threads")
-    ap.add_argument("--pool-max", default="", help="comma-separated platform.radius.pool.max values to compare")
+    ap.add_argument("--pool-max", type=int, default=None, help="platform.radius.pool.max for every scenario")
     ap.add_argument("--cache-ttl", type=int, default=30)
-    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
-    ap.add_argument("--scenarios", default="a,b,b-nas,c,c+,d")
+    ap.add_argument("--scenarios", default="a,b,b-nas,c,d")
     ap.add_argument("--pg", action="append", default=[], metavar="NAME=VALUE",
-                    help="PostgreSQL setting for the throwaway server (repeatable), e.g. shared_buffers=1GB")
+                    help="PostgreSQL setting over the sized ones (repeatable), e.g. shared_buffers=128MB")
     args = ap.parse_args()
     wanted = args.scenarios.split(",")
-    pg_settings = dict(kv.split("=", 1) for kv in args.pg)
+    pg_settings = sized_settings(args.tenants) | dict(kv.split("=", 1) for kv in args.pg)
 
     cluster = start_cluster(settings=pg_settings)
     work = Path(tempfile.mkdtemp(prefix="hotspot-bench-"))
     print(f"PostgreSQL {cluster.version()} on 127.0.0.1:{cluster.port}; FreeRADIUS -f, {args.threads} threads; "
-          f"{os.cpu_count()} CPUs; {args.inflight} requests in flight; settings {pg_settings or 'default'}")
+          f"{os.cpu_count()} CPUs; {args.inflight} requests in flight; settings {pg_settings}")
+    running: list[Running] = []
     try:
-        pools: list[int | None] = [int(p) for p in args.pool_max.split(",") if p] or [None]
         one = bench_spec(1)
         pw = one.platform.radius.login_password.get_secret_value()
         db1 = cluster.create_database("bench_one")
@@ -363,12 +433,10 @@ def main() -> None:
 
         runs: list[tuple[str, str, StackSpec, str, str, int]] = []  # key, label, spec, db, resolution, ttl
         label = f"{args.tenants} tenants x {args.users} users"
-        if "a" in wanted:
-            runs.append(("a", "(a) stock single schema", one, "bench_one", "stock", 0))
-        if "b" in wanted:
-            runs.append(("b", "(b) mapping, 1 tenant", one, "bench_one", "mapping", 0))
-        if "b-nas" in wanted:
-            runs.append(("b-nas", "(b-nas) nas, 1 tenant", one, "bench_one", "nas", 0))
+        for key, text, res in (("a", "(a) stock single schema", "stock"), ("b", "(b) mapping, 1 tenant", "mapping"),
+                               ("b-nas", "(b-nas) nas, 1 tenant", "nas")):
+            if key in wanted:
+                runs.append((key, text, one, "bench_one", res, 0))
         if {"c", "c+", "d"} & set(wanted):
             many = bench_spec(args.tenants)
             t = time.monotonic()
@@ -384,33 +452,39 @@ def main() -> None:
                                         ("d", f"(d) nas, {label}", "nas", 0)):
                 if key in wanted:
                     runs.append((key, text, many, "bench_many", res, ttl))
-        best: dict[tuple[str, int | None], float] = {}
-        for r in range(args.rounds):
-            print(f"round {r + 1}/{args.rounds}", flush=True)
-            for pool in pools:
-                for key, text, spec, dbname, res, ttl in runs:
-                    name = text if pool is None else f"{text} [pool {pool}]"
-                    rate = scenario(name, with_pool(spec, pool), params(dbname), work / f"r{r}-p{pool}",
-                                    args.users, args, resolution=res, cache_ttl=ttl, admin=cluster.conninfo())
-                    best[(key, pool)] = max(best.get((key, pool), 0.0), rate)
-        print("best of rounds:")
-        for pool in pools:
-            base = best.get(("a", pool)) or best.get(("a", pools[0]))
-            for key, text, *_ in runs:
-                ratio = f"  {best[(key, pool)] / base:.2f} of (a)" if base else ""
-                name = text if pool is None else f"{text} [pool {pool}]"
-                print(f"  {name:<58} {best[(key, pool)]:8.0f} accepts/s{ratio}")
+        for key, text, spec, dbname, res, ttl in runs:
+            r = Running(key, text, bench_pool(spec, args.pool_max), params(dbname), work, args.users, args,
+                        resolution=res, cache_ttl=ttl, admin=cluster.conninfo())
+            running.append(r)
+            r.warm()
+        for i in range(args.rounds):
+            rates = [f"{r.key} {r.measure(args.duration):.0f}" for r in running]
+            print(f"  window {i + 1}/{args.rounds} (accepts/s): {', '.join(rates)}", flush=True)
+        base = next((r for r in running if r.key == "a"), None)
+        print(f"measured {args.rounds} x {args.duration:.0f} s per scenario, interleaved:")
+        for r in running:
+            ratio = ""
+            if base is not None and base.rate:
+                per = sorted((w[1] / w[0]) / (bw[1] / bw[0]) for w, bw in zip(r.windows, base.windows, strict=True))
+                ratio = f"  {r.rate / base.rate:.2f} of (a) (windows {per[0]:.2f}-{per[-1]:.2f})"
+            others = sum(w[2] for w in r.windows)
+            hits = 100 * r.hit / max(r.hit + r.read, 1)
+            print(f"  {r.name:<52} {r.rate:8.0f} accepts/s{ratio}; {hits:.2f}% buffer hits, "
+                  f"backends {r.private_kb / 1024:.0f} MB" + (f"; {others} non-accepts, see {r.log}" if others else ""))
     finally:
+        for r in running:
+            r.stop()
         cluster.destroy()
         shutil.rmtree(work, ignore_errors=True)  # rendered trees hold secrets
 
 
-def with_pool(spec: StackSpec, pool_max: int | None) -> StackSpec:
-    if pool_max is None:
-        return spec
-    radius = spec.platform.radius.model_copy(
-        update={"pool": spec.platform.radius.pool.model_copy(update={"max": pool_max})}
+def bench_pool(spec: StackSpec, pool_max: int | None) -> StackSpec:
+    """Pools that never close an idle connection: a scenario waits idle while the others are
+    measured, and must not come back cold."""
+    pool = spec.platform.radius.pool.model_copy(
+        update={"idle_timeout": 0, **({"max": pool_max} if pool_max is not None else {})}
     )
+    radius = spec.platform.radius.model_copy(update={"pool": pool})
     return spec.model_copy(update={"platform": spec.platform.model_copy(update={"radius": radius})})
 
 
