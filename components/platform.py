@@ -30,6 +30,7 @@ from components.providers.freeradius_config import FreeradiusConfig, config_fing
 from components.providers.inventory import TenantInventory
 from components.providers.migrations import SystemMigrations, migration_inventory
 from components.spec import StackSpec
+from tenant_sql import server_sizing
 
 # pulumi-postgresql opens up to max_connections; parallel GRANTs through it fail with "tuple
 # concurrently updated" at scale (issues 126, 831), so the platform never asks for more.
@@ -136,6 +137,8 @@ class Platform(pulumi.ComponentResource):
     # ------------------------------------------------------------------ docker runtime
 
     def _docker_postgres(self, spec: StackSpec, admin_password: pulumi.Input[str]) -> list[pulumi.Resource]:
+        sizing = server_sizing.sized_settings(sum(1 for t in spec.tenants if not t.shared))
+        nofile = server_sizing.open_files_limit(sizing)
         d = spec.platform.docker
         db = spec.platform.database
         here = pulumi.ResourceOptions(parent=self)
@@ -152,6 +155,10 @@ class Platform(pulumi.ComponentResource):
             name=f"{d.network}-postgres",
             image=image.image_id,
             hostname="postgres",
+            # Sized for the tenant schemas (tenant_sql/server_sizing.py): open files for every
+            # tenant relation a pooled RADIUS backend touches, and buffers for their hot pages.
+            command=["postgres", *[a for k, v in sizing.items() for a in ("-c", f"{k}={v}")]],
+            ulimits=[docker.ContainerUlimitArgs(name="nofile", soft=nofile, hard=nofile)],
             envs=[
                 pulumi.Output.concat("POSTGRES_PASSWORD=", pulumi.Output.secret(admin_password)),
                 f"POSTGRES_USER={db.admin_user}",

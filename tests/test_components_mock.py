@@ -397,6 +397,9 @@ def test_docker_runtime_declares_a_local_platform(local: RecordingMonitor):
     assert pg["wait"] is True
     assert pg["ports"] == [{"internal": 5432, "external": LOCAL["hotspot:platform"]["docker"]["postgres_host_port"], "ip": "127.0.0.1"}]
     assert is_secret(pg["envs"]) or any(is_secret(e) for e in pg["envs"])
+    # Sized for the stack's tenant schemas (a capacity of 256): files and buffers for each.
+    assert pg["command"] == ["postgres", "-c", "max_files_per_process=11240", "-c", "shared_buffers=256MB"]
+    assert pg["ulimits"] == [{"name": "nofile", "soft": 12240, "hard": 12240}]
     provider = regs["platform-postgresql"]
     assert regs["platform-postgres"].urn in provider.dependencies
     assert provider.inputs["host"] == "127.0.0.1"
