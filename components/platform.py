@@ -112,10 +112,16 @@ class Platform(pulumi.ComponentResource):
                 # hybrid mode: the RADIUS role also gets the legacy shared RADIUS tables in public
                 "hybrid": p.hybrid_mode,
                 "migrations": list(migration_inventory("system")),
+                "sized_for": server_sizing.capacity(sum(1 for t in spec.tenants if not t.shared)),
             },
             pulumi.ResourceOptions(parent=self, depends_on=[self.radius_role, *postgres_ready]),
             stack=args.stack,
             base_dir=args.base_dir,
+        )
+        # A server sized for fewer tenants still works, only slower: say so at every apply and
+        # change nothing (an external server's settings are its operator's).
+        self.system_migrations.server_shortfalls.apply(
+            lambda found: [pulumi.log.warn(f"PostgreSQL {m}", resource=self) for m in found or []]
         )
         self.freeradius: pulumi.Resource | None = None
         if p.runtime == "docker":

@@ -60,12 +60,13 @@ def _kb(value: str, where: str) -> int:
 def shortfalls(actual: Mapping[str, str], schema_tenants: int) -> list[str]:
     """What a running server (SHOW values) lacks for this many tenants, one sentence each."""
     want = sized_settings(schema_tenants)
+    tenants = f"up to {capacity(schema_tenants)} tenant schemas"
     out = []
     if int(actual["max_files_per_process"]) < int(want["max_files_per_process"]):
-        out.append(f"max_files_per_process is {actual['max_files_per_process']}; {schema_tenants} tenant schemas "
+        out.append(f"max_files_per_process is {actual['max_files_per_process']}; {tenants} "
                    f"need {want['max_files_per_process']} (and an open-files limit of "
                    f"{open_files_limit(want)}), or every RADIUS query reopens files")
     if _kb(actual["shared_buffers"], "shared_buffers") < _kb(want["shared_buffers"], "sized shared_buffers"):
-        out.append(f"shared_buffers is {actual['shared_buffers']}; {schema_tenants} tenant schemas need "
+        out.append(f"shared_buffers is {actual['shared_buffers']}; {tenants} need "
                    f"{want['shared_buffers']}, or RADIUS queries read from the OS cache")
     return out

@@ -190,6 +190,19 @@ def test_system_migrations_revoked_mapping_grant_is_repaired(deployed: MiniEngin
     assert q(c, "SELECT has_table_privilege('freeradius', 'public.radius_user_schema_mapping', 'SELECT')") == [(True,)]
 
 
+def test_system_migrations_report_what_the_server_lacks_for_the_tenants(deployed: MiniEngine):
+    # The throwaway server runs PostgreSQL's defaults: too few files and buffers for 256 tenants.
+    _, outs = deployed.state["platform-system-migrations"]
+    assert outs["sized_for"] == 256
+    assert outs["server_shortfalls"] == [
+        "max_files_per_process is 1000; up to 256 tenant schemas need 11240 (and an open-files limit of 12240), "
+        "or every RADIUS query reopens files",
+        "shared_buffers is 128MB; up to 256 tenant schemas need 256MB, or RADIUS queries read from the OS cache",
+    ]
+    _, tenant = deployed.state["alpha-migrations"]
+    assert tenant["server_shortfalls"] == []
+
+
 def test_migration_input_diffs_without_a_database():
     p = MigrationsProvider()
     olds = wire({"schema": "tenant_a", "kind": "tenant", "owner_role": "tenant_a_owner", "prefix": "tenant_",

@@ -20,9 +20,9 @@ def test_a_low_open_files_limit_caps_the_setting():
 
 def test_shortfalls_name_the_setting_and_what_is_needed():
     assert shortfalls({"max_files_per_process": "1000", "shared_buffers": "128MB"}, 10) == [
-        "max_files_per_process is 1000; 10 tenant schemas need 11240 (and an open-files limit of 12240), "
+        "max_files_per_process is 1000; up to 256 tenant schemas need 11240 (and an open-files limit of 12240), "
         "or every RADIUS query reopens files",
-        "shared_buffers is 128MB; 10 tenant schemas need 256MB, or RADIUS queries read from the OS cache",
+        "shared_buffers is 128MB; up to 256 tenant schemas need 256MB, or RADIUS queries read from the OS cache",
     ]
     assert shortfalls({"max_files_per_process": "50000", "shared_buffers": "8GB"}, 1000) == []
     assert shortfalls({"max_files_per_process": "50000", "shared_buffers": "262144kB"}, 200) == []

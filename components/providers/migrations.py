@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from pulumi import ResourceOptions
+from pulumi import Output, ResourceOptions
 from pulumi import dynamic as dyn
 
 from components.errors import MigrationError
@@ -30,7 +30,9 @@ LOCK_TIMEOUT = "30s"  # another migrator (CLI, CI) holding the schema's advisory
 
 
 class MigrationsProvider(HotspotProvider):
-    INPUTS = ("schema", "kind", "owner_role", "prefix", "radius_role", "hybrid", "migrations")
+    # sized_for (system kind only): the tenant capacity the server should be sized for
+    # (tenant_sql/server_sizing.py); what the server lacks is reported, never changed.
+    INPUTS = ("schema", "kind", "owner_role", "prefix", "radius_role", "hybrid", "migrations", "sized_for")
     REPLACES = ("schema", "kind")
 
     def _target(self, props: dict[str, Any]) -> Any:
@@ -78,7 +80,18 @@ class MigrationsProvider(HotspotProvider):
         report.raise_for_errors()
         if not report.ok:
             raise MigrationError(props["schema"], "-", "", f"not attempted: {', '.join(report.skipped)}")
-        return {**self.inputs_of(props), "applied": list(report.applied.get(props["schema"], [])), DRIFT: []}
+        return {**self.inputs_of(props), "applied": list(report.applied.get(props["schema"], [])), DRIFT: [],
+                "server_shortfalls": self._server_shortfalls(props)}
+
+    def _server_shortfalls(self, props: dict[str, Any]) -> list[str]:
+        from tenant_sql.server_sizing import shortfalls
+
+        if props["kind"] != "system" or not props.get("sized_for"):
+            return []
+        with self.connect() as conn:
+            actual = {name: str(conn.execute(f"SHOW {name}").fetchone()[0])  # noqa: S608 - fixed names
+                      for name in ("max_files_per_process", "shared_buffers")}
+        return shortfalls(actual, int(props["sized_for"]))
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
         # The migrator runs each schema in one transaction: a failed create leaves nothing behind.
@@ -119,9 +132,11 @@ def _privilege(p: Any) -> str:
 class SystemMigrations(HotspotResource, module="hotspot", name="SystemMigrations"):
     """System migrations of the `public` schema (registry, mapping, legacy shared tables)."""
 
+    server_shortfalls: Output[list[str]]  # what the server lacks for `sized_for` tenants
+
     def __init__(self, name: str, props: dict[str, Any], opts: ResourceOptions | None = None,
                  *, stack: str = "stack", base_dir: str | None = None) -> None:
-        super().__init__(MigrationsProvider(stack, base_dir), name, props, opts)
+        super().__init__(MigrationsProvider(stack, base_dir), name, {"server_shortfalls": None, **props}, opts)
 
 
 class TenantMigrations(HotspotResource, module="hotspot", name="TenantMigrations"):
