@@ -44,8 +44,23 @@ def summary(spec: StackSpec) -> str:
 
 @app.command()
 def validate(stack_file: StackFile) -> None:
-    """Validate a stack file (and its tenants_dir); print a summary, or every error."""
-    typer.echo(summary(_load_or_exit(stack_file)))
+    """Validate a stack file (and its tenants_dir); print a summary and what the PostgreSQL server
+    needs for it, or every error."""
+    spec = _load_or_exit(stack_file)
+    typer.echo(summary(spec))
+    typer.echo(sizing(spec))
+
+
+def sizing(spec: StackSpec) -> str:
+    from tenant_sql.server_sizing import capacity, open_files_limit, sized_settings
+
+    schema_tenants = sum(1 for t in spec.tenants if not t.shared)
+    want = sized_settings(schema_tenants)
+    return (
+        f"PostgreSQL for up to {capacity(schema_tenants)} tenant schemas: max_files_per_process >= "
+        f"{want['max_files_per_process']} (open-files limit {open_files_limit(want)}), "
+        f"shared_buffers >= {want['shared_buffers']}"
+    )
 
 
 @app.command()

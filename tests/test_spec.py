@@ -265,11 +265,13 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_validate_valid_stack_prints_one_line_summary():
+def test_cli_validate_valid_stack_prints_a_summary_and_the_server_sizing():
     r = _cli("validate", str(DEV))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines() == [
-        "stack dev: valid, 3 tenants (1 shared), 5 routers, 4 packages, 6 users"
+        "stack dev: valid, 3 tenants (1 shared), 5 routers, 4 packages, 6 users",
+        "PostgreSQL for up to 256 tenant schemas: max_files_per_process >= 11240 (open-files limit 12240), "
+        "shared_buffers >= 256MB",
     ]
 
 
