@@ -177,10 +177,10 @@ def test_default_render_is_runnable_as_hotspotctl_writes_it(spec, tmp_path):
 def test_worker_threads_never_outnumber_pooled_connections(spec, tmp_path):
     # rlm_sql fails a module call at once when no pooled connection is free; a failed post-auth
     # insert would then turn an Access-Accept into a reject (seen under load before this rule).
-    radius = spec.platform.radius.model_copy(update={"pool": spec.platform.radius.pool.model_copy(update={"max": 4})})
+    radius = spec.platform.radius.model_copy(update={"pool": spec.platform.radius.pool.model_copy(update={"max": 3})})
     small = spec.model_copy(update={"platform": spec.platform.model_copy(update={"radius": radius})})
     conf = render_files(small, db=DB, options=_opts(tmp_path, max_servers=32))["radiusd.conf"]
-    assert re.search(r"^\tmax_servers = 4$", conf, re.M) and re.search(r"^\tstart_servers = 4$", conf, re.M)
+    assert re.search(r"^\tmax_servers = 3$", conf, re.M) and re.search(r"^\tstart_servers = 3$", conf, re.M)
     site = render_files(spec, db=DB, options=_opts(tmp_path))["sites-available/hotspot"]
     post_auth = site.split("post-auth {", 1)[1]
     assert "Do-Not-Respond" in post_auth and post_auth.count("fail = 1") == 2
