@@ -54,7 +54,7 @@ def validate(stack_file: StackFile) -> None:
 def sizing(spec: StackSpec) -> str:
     from tenant_sql.server_sizing import capacity, open_files_limit, sized_settings
 
-    schema_tenants = sum(1 for t in spec.tenants if not t.shared)
+    schema_tenants = spec.schema_tenant_count
     want = sized_settings(schema_tenants)
     return (
         f"PostgreSQL for up to {capacity(schema_tenants)} tenant schemas: max_files_per_process >= "

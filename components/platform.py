@@ -112,7 +112,7 @@ class Platform(pulumi.ComponentResource):
                 # hybrid mode: the RADIUS role also gets the legacy shared RADIUS tables in public
                 "hybrid": p.hybrid_mode,
                 "migrations": list(migration_inventory("system")),
-                "sized_for": server_sizing.capacity(sum(1 for t in spec.tenants if not t.shared)),
+                "sized_for": server_sizing.capacity(spec.schema_tenant_count),
             },
             pulumi.ResourceOptions(parent=self, depends_on=[self.radius_role, *postgres_ready]),
             stack=args.stack,
@@ -143,7 +143,7 @@ class Platform(pulumi.ComponentResource):
     # ------------------------------------------------------------------ docker runtime
 
     def _docker_postgres(self, spec: StackSpec, admin_password: pulumi.Input[str]) -> list[pulumi.Resource]:
-        sizing = server_sizing.sized_settings(sum(1 for t in spec.tenants if not t.shared))
+        sizing = server_sizing.sized_settings(spec.schema_tenant_count)
         nofile = server_sizing.open_files_limit(sizing)
         d = spec.platform.docker
         db = spec.platform.database

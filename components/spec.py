@@ -286,6 +286,11 @@ class StackSpec(BaseModel):
     def radius_listen_address(self) -> IPv4Address:
         return self.platform.radius.listen_address or self.platform.wireguard.hub_address
 
+    @property
+    def schema_tenant_count(self) -> int:
+        """Tenants with a schema of their own (what the database server is sized for)."""
+        return sum(1 for t in self.tenants if not t.shared)
+
 
 # ---------------------------------------------------------------- loading and validation
 
