@@ -139,9 +139,9 @@ def deliver(
     result = DeliveryResult(changed=True, changed_paths=tuple(paths), release=release)
     cmd, what = (restart_cmd, "restart") if restart else (reload_cmd, "reload")
     if cmd is not None:
-        proc = _run_quiet(cmd, what)
-        if proc is not None:
-            _roll_back(live_dir, release, releases, previous, cmd, what, proc)
+        failure = _run_quiet(cmd, what)
+        if failure is not None:
+            _roll_back(live_dir, release, releases, previous, cmd, what, failure)
     _prune(releases, keep={release.name})
     if cmd is None:
         return replace(result, restart_required=restart and live_exists)
