@@ -5,8 +5,8 @@ their indexes and sequences; the planner sizes every index of a table it plans) 
 descriptor for each while max_files_per_process allows: with the default of 1000, a backend
 serving 1000 tenants closes and reopens files on every query. The tenants' hot pages (about
 0.3 MB each) must stay in shared_buffers: with the default 128 MB, 1000 tenants ran at 50% buffer
-hits. Measured with bench/radius.py at 1000 tenants: accepts/s 0.57 of a single-schema server
-with the defaults, 0.75-0.81 sized.
+hits. Measured with bench/radius.py at 1000 tenants (nas mode, pool of 8): accepts/s 0.57 of a
+single-schema server with the defaults, 0.75 sized.
 
 Settings are sized for a capacity rounded up to a power of two, so that adding a tenant does not
 change them (for runtime: docker a change restarts the database container).
