@@ -6,7 +6,8 @@
   no shared-table GRANT for concurrent tenant migrations to collide on.
 - The platform's FreeRADIUS login role may, in every tenant schema (and in the system schema for
   legacy shared tenants), read only the RADIUS check/reply/group/nas tables and write only
-  radacct/radpostauth; it reads the username -> schema mapping; nothing else.
+  radacct/radpostauth, and execute radius_open_sessions (Simultaneous-Use); it reads the
+  username -> schema mapping; nothing else.
 - PUBLIC gets nothing in tenant schemas.
 
 Per-table grants are rendered here and executed inside the tenant's migration transaction (parallel
@@ -24,6 +25,8 @@ RADIUS_READ_TABLES = ("radcheck", "radreply", "radgroupcheck", "radgroupreply", 
 # SELECT on radacct: the accounting UPDATEs filter on it and Simultaneous-Use counts open sessions.
 RADIUS_WRITE_TABLES = {"radacct": ("SELECT", "INSERT", "UPDATE"), "radpostauth": ("INSERT",)}
 RADIUS_SEQUENCES = ("radacct_radacctid_seq", "radpostauth_id_seq")
+# Simultaneous-Use counts open sessions through this function (tenant and system file 0007).
+RADIUS_FUNCTIONS = ("radius_open_sessions",)
 SYSTEM_TABLES_READ_BY_RADIUS = ("radius_user_schema_mapping",)
 
 
@@ -62,7 +65,17 @@ def _radius_grants(schema: str, radius_role: str) -> list[sql.Composed]:
         sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(schema, s), sql.Identifier(radius_role))
         for s in RADIUS_SEQUENCES
     ]
+    stmts += [_grant_function_if_present(schema, f, radius_role) for f in RADIUS_FUNCTIONS]
     return stmts
+
+
+def _grant_function_if_present(schema: str, function: str, role: str) -> sql.Composed:
+    """GRANT EXECUTE on schema.function(text), if the schema's migrations have created it: the policy
+    also runs on schemas migrated only up to an earlier file."""
+    return sql.SQL(
+        "DO $grant$ BEGIN IF to_regprocedure(format('%I.%I(text)', {}, {})) IS NOT NULL THEN "
+        "GRANT EXECUTE ON FUNCTION {}(text) TO {}; END IF; END $grant$"
+    ).format(sql.Literal(schema), sql.Literal(function), sql.Identifier(schema, function), sql.Identifier(role))
 
 
 def tenant_grants(schema: str, owner_role: str, radius_role: str, *, fresh: bool = False) -> list[sql.Composed]:

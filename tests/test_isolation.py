@@ -164,6 +164,37 @@ def test_radius_role_writes_only_radacct_and_radpostauth(stack: dict[str, Any]):
     assert attempt(c, select("public", "users")) == "denied"
 
 
+def open_sessions(schema: str) -> sql.Composed:
+    return sql.SQL("SELECT {}('iso-su')").format(sql.Identifier(schema, "radius_open_sessions"))
+
+
+def test_open_sessions_count_their_own_schema_and_only_freeradius_may_call_them(stack: dict[str, Any]):
+    """Simultaneous-Use counts through <schema>.radius_open_sessions(): that schema's open sessions,
+    whatever the caller's search_path; executable by the FreeRADIUS role (and the schema's owner)."""
+    admin, c = stack["admin"], stack["radius"]
+    schemas = [*SCHEMAS.values(), "public"]
+    row = "INSERT INTO {} (acctsessionid, acctuniqueid, username, nasipaddress, acctstarttime, acctstoptime) " \
+          "VALUES ('iso', {}, 'iso-su', '10.100.1.2', now(), {})"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for n, schema in enumerate(schemas, start=1):  # n open sessions in the n-th schema, one closed
+            for k in range(n + 1):
+                conn.execute(sql.SQL(row).format(
+                    sql.Identifier(schema, "radacct"), sql.Literal(f"iso-su-{schema}-{k}"),
+                    sql.SQL("now()" if k == n else "NULL"),
+                ))
+    try:
+        with psycopg.connect(c) as conn:
+            conn.execute("SET search_path TO tenant_bravo, public")  # must not change what is counted
+            got = {s: conn.execute(open_sessions(s)).fetchone()[0] for s in schemas}
+        assert got == {"tenant_alpha": 1, "tenant_bravo": 2, "public": 3}
+        calls = {(o, s): attempt(admin, open_sessions(s), o) for o in OWNERS.values() for s in schemas}
+        assert calls == {(o, s): ("ok" if o == f"{s}_owner" else "denied") for o, s in calls}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for schema in schemas:
+                conn.execute(sql.SQL("DELETE FROM {} WHERE username = 'iso-su'").format(sql.Identifier(schema, "radacct")))
+
+
 def test_nobody_reaches_another_tenants_payments(stack: dict[str, Any]):
     admin = stack["admin"]
     with psycopg.connect(admin, autocommit=True) as conn:

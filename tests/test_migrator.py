@@ -495,7 +495,8 @@ def test_schema_statements_is_what_migrate_runs(tree: dict[str, Path]) -> None:
     assert text[6] == "RESET ROLE"
     assert text[7].startswith('INSERT INTO "public"."hotspot_schema_migrations"')
     assert text[8].startswith("REVOKE ALL ON SCHEMA")
-    assert text[-1].startswith("GRANT USAGE ON SEQUENCE")
+    assert text[-2].startswith("GRANT USAGE ON SEQUENCE")
+    assert text[-1].startswith("DO $grant$") and 'GRANT EXECUTE ON FUNCTION "tenant_a"."radius_open_sessions"' in text[-1]
     # A schema's first migrations skip the schema-wide table/sequence REVOKEs (each scans pg_class);
     # replay and repair keep them.
     fresh = [s.as_string() for s in schema_statements(t, files["tenant"], radius_role=RADIUS, fresh=True)]

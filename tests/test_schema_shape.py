@@ -150,7 +150,9 @@ def test_each_tenant_owns_its_own_copy(db: psycopg.Connection) -> None:
             " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
             (schema,),
         ).fetchall()
-        assert sorted(funcs) == [("set_updated_at", owner), ("update_hotspot_users_updated_at", owner)]
+        assert sorted(funcs) == [
+            ("radius_open_sessions", owner), ("set_updated_at", owner), ("update_hotspot_users_updated_at", owner),
+        ]
     # The copies are distinct tables: a row in one tenant is not in the other.
     db.execute(
         "INSERT INTO tenant_alpha.routers (name, ip_address, username, password) VALUES ('r1', '0.0.0.0/32', 'u', 'p')"
