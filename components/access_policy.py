@@ -25,9 +25,11 @@ RADIUS_READ_TABLES = ("radcheck", "radreply", "radgroupcheck", "radgroupreply", 
 # SELECT on radacct: the accounting UPDATEs filter on it and Simultaneous-Use counts open sessions.
 RADIUS_WRITE_TABLES = {"radacct": ("SELECT", "INSERT", "UPDATE"), "radpostauth": ("INSERT",)}
 RADIUS_SEQUENCES = ("radacct_radacctid_seq", "radpostauth_id_seq")
-# Simultaneous-Use counts open sessions through this function (tenant and system file 0007).
-RADIUS_FUNCTIONS = ("radius_open_sessions",)
+# Functions FreeRADIUS calls, with their argument types: Simultaneous-Use counts open sessions
+# (tenant and system file 0007); mapping mode checks the user's mapping row (system file 0008).
+RADIUS_FUNCTIONS = {"radius_open_sessions": "text"}
 SYSTEM_TABLES_READ_BY_RADIUS = ("radius_user_schema_mapping",)
+SYSTEM_FUNCTIONS_CALLED_BY_RADIUS = {"radius_user_mapped_to": "text, text"}
 
 
 @dataclass(frozen=True, order=True)
@@ -65,17 +67,21 @@ def _radius_grants(schema: str, radius_role: str) -> list[sql.Composed]:
         sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(schema, s), sql.Identifier(radius_role))
         for s in RADIUS_SEQUENCES
     ]
-    stmts += [_grant_function_if_present(schema, f, radius_role) for f in RADIUS_FUNCTIONS]
+    stmts += [_grant_function_if_present(schema, f, args, radius_role) for f, args in RADIUS_FUNCTIONS.items()]
     return stmts
 
 
-def _grant_function_if_present(schema: str, function: str, role: str) -> sql.Composed:
-    """GRANT EXECUTE on schema.function(text), if the schema's migrations have created it: the policy
+def _grant_function_if_present(schema: str, function: str, args: str, role: str) -> sql.Composed:
+    """GRANT EXECUTE on schema.function(args), if the schema's migrations have created it: the policy
     also runs on schemas migrated only up to an earlier file."""
     return sql.SQL(
-        "DO $grant$ BEGIN IF to_regprocedure(format('%I.%I(text)', {}, {})) IS NOT NULL THEN "
-        "GRANT EXECUTE ON FUNCTION {}(text) TO {}; END IF; END $grant$"
-    ).format(sql.Literal(schema), sql.Literal(function), sql.Identifier(schema, function), sql.Identifier(role))
+        "DO $grant$ BEGIN IF to_regprocedure(format('%I.%I({args})', {schema}, {fn})) IS NOT NULL THEN "
+        "GRANT EXECUTE ON FUNCTION {ident}({args}) TO {role}; END IF; END $grant$"
+    ).format(
+        args=sql.SQL(args),  # argument types come from this module only
+        schema=sql.Literal(schema), fn=sql.Literal(function), ident=sql.Identifier(schema, function),
+        role=sql.Identifier(role),
+    )
 
 
 def tenant_grants(schema: str, owner_role: str, radius_role: str, *, fresh: bool = False) -> list[sql.Composed]:
@@ -126,6 +132,10 @@ def radius_system_grants(radius_role: str, system_schema: str = "public", *, hyb
     """The FreeRADIUS role in the system schema: the mapping, and for hybrid mode the legacy
     shared RADIUS tables under the same read/write split as a tenant schema."""
     stmts = [_grant_table(("SELECT",), system_schema, t, radius_role) for t in SYSTEM_TABLES_READ_BY_RADIUS]
+    stmts += [
+        _grant_function_if_present(system_schema, f, args, radius_role)
+        for f, args in SYSTEM_FUNCTIONS_CALLED_BY_RADIUS.items()
+    ]
     if hybrid:
         stmts += _radius_grants(system_schema, radius_role)[1:]  # public USAGE is PostgreSQL's default
     return stmts

@@ -189,6 +189,10 @@ def test_open_sessions_count_their_own_schema_and_only_freeradius_may_call_them(
         assert got == {"tenant_alpha": 1, "tenant_bravo": 2, "public": 3}
         calls = {(o, s): attempt(admin, open_sessions(s), o) for o in OWNERS.values() for s in schemas}
         assert calls == {(o, s): ("ok" if o == f"{s}_owner" else "denied") for o, s in calls}
+        # mapping mode's check: the FreeRADIUS role only (tenant owners hold nothing in public).
+        mapped = sql.SQL("SELECT public.radius_user_mapped_to('alice', 'tenant_alpha')")
+        assert attempt(c, mapped) == "ok"
+        assert {attempt(admin, mapped, o) for o in OWNERS.values()} == {"denied"}
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             for schema in schemas:

@@ -506,7 +506,8 @@ def test_schema_statements_is_what_migrate_runs(tree: dict[str, Path]) -> None:
                                                                           "REVOKE ALL ON ALL SEQUENCES"))}
     sys_text = [s.as_string() for s in schema_statements(SYSTEM_TARGET, files["system"], radius_role=RADIUS)]
     assert sys_text[2] == 'SET LOCAL search_path TO "public"'
-    assert sys_text[-1] == 'GRANT SELECT ON TABLE "public"."radius_user_schema_mapping" TO "test_radius"'
+    assert sys_text[-2] == 'GRANT SELECT ON TABLE "public"."radius_user_schema_mapping" TO "test_radius"'
+    assert 'GRANT EXECUTE ON FUNCTION "public"."radius_user_mapped_to"(text, text) TO "test_radius"' in sys_text[-1]
     assert not any("ROLE" in s for s in sys_text)
 
 
