@@ -102,10 +102,20 @@ def bench_spec(n_tenants: int) -> StackSpec:
     return build_spec("bench", platform, tenants, ROOT / "stacks")
 
 
-def bulk_users(conninfo: str, spec: StackSpec, users: int, *, stock: bool = False) -> None:
+def bulk_users(conninfo: str, spec: StackSpec, users: int, *, history: int, stock: bool = False) -> None:
     """U users per tenant in one statement each (the radcheck trigger maps them); with stock=True
-    also U users in the public tables for the single-schema baseline."""
+    also U users in the public tables for the single-schema baseline.
+
+    `history` post-auth rows per schema, as a tenant in service has: in empty radpostauth tables
+    the warm-up's inserts cross autovacuum's analyze threshold (50 rows + 10%) in every tenant at
+    once, and that burst of ANALYZEs (each a catalog invalidation every backend must take) landed
+    in the measured windows."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
+        for s in [t.schema_name for t in spec.tenants] + (["public"] if stock else []):
+            conn.execute(sql.SQL(
+                "INSERT INTO {} (username, reply, authdate) SELECT 'h' || g, 'Access-Accept', "
+                "now() - g * interval '1 minute' FROM generate_series(1, {}) g"
+            ).format(sql.Identifier(s, "radpostauth"), sql.Literal(history)))
         for t in spec.tenants:
             s = t.schema_name
             conn.execute(sql.SQL(
@@ -309,10 +319,11 @@ def tcp_client_ports(pid: int) -> set[int]:
     return ports
 
 
-def db_counters(admin: str, dbname: str, radius_pid: int) -> tuple[int, int, int]:
-    """(blocks hit, blocks read, private KB of this FreeRADIUS's backends): where the PostgreSQL
-    side of a scenario goes. Hits and reads are per database (scenarios on one database are
-    measured one at a time); backends are found by the client ports of the server's connections."""
+def db_counters(admin: str, dbname: str, radius_pid: int) -> tuple[int, int, int, int]:
+    """(blocks hit, blocks read, private KB of this FreeRADIUS's backends, autovacuum and
+    autoanalyze runs so far): where the PostgreSQL side of a scenario goes. Hits, reads and runs
+    are per database (scenarios on one database are measured one at a time); backends are found
+    by the client ports of the server's connections."""
     ports = tcp_client_ports(radius_pid)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("SELECT pg_stat_force_next_flush()")
@@ -320,6 +331,9 @@ def db_counters(admin: str, dbname: str, radius_pid: int) -> tuple[int, int, int
                                  (dbname,)).fetchone() or (0, 0)
         pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)",
                                            (list(ports),))]
+    with psycopg.connect(psycopg.conninfo.make_conninfo(admin, dbname=dbname), autocommit=True) as conn:
+        runs = conn.execute("SELECT COALESCE(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
+                            ).fetchone()[0]
     kb = 0
     for pid in pids:
         try:
@@ -328,7 +342,7 @@ def db_counters(admin: str, dbname: str, radius_pid: int) -> tuple[int, int, int
                     kb += int(line.split()[1])
         except OSError:
             pass
-    return int(hit), int(read), kb
+    return int(hit), int(read), kb, int(runs)
 
 
 class Running:
@@ -357,6 +371,7 @@ class Running:
         self.windows: list[tuple[float, int, int]] = []  # (seconds, accepts, other replies)
         self.hit = self.read = 0
         self.private_kb = 0
+        self.maintenance = 0  # autovacuum/autoanalyze runs in this scenario's database while measured
 
     def warm(self) -> None:
         a = self.args
@@ -379,6 +394,7 @@ class Running:
         self.hit += marks[1][0] - marks[0][0]
         self.read += marks[1][1] - marks[0][1]
         self.private_kb = marks[1][2]
+        self.maintenance += marks[1][3] - marks[0][3]
         self.windows.append((seconds, res.accepts, res.others))
         return res.rate
 
@@ -396,6 +412,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tenants", type=int, default=1000)
     ap.add_argument("--users", type=int, default=100)
+    ap.add_argument("--history", type=int, default=2000, help="post-auth rows per schema before the run")
     ap.add_argument("--duration", type=float, default=4.0, help="seconds per measured window")
     ap.add_argument("--rounds", type=int, default=5, help="measured windows per scenario, interleaved")
     ap.add_argument("--lead-in", type=float, default=1.0, help="unmeasured seconds before each window")
@@ -426,7 +443,7 @@ def main() -> None:
         pw = one.platform.radius.login_password.get_secret_value()
         db1 = cluster.create_database("bench_one")
         provision_stack(db1, one, radius_password=pw)
-        bulk_users(db1, one, args.users, stock=True)
+        bulk_users(db1, one, args.users, history=args.history, stock=True)
 
         def params(dbname: str) -> DbParams:
             return DbParams(cluster.host, cluster.port, dbname, one.platform.radius.login_role, pw, "disable", 3)
@@ -443,7 +460,7 @@ def main() -> None:
             cluster.create_database("bench_many")
             provision_stack(cluster.conninfo("bench_many"), many, radius_password=pw)
             t1 = time.monotonic()
-            bulk_users(cluster.conninfo("bench_many"), many, args.users)
+            bulk_users(cluster.conninfo("bench_many"), many, args.users, history=args.history)
             print(f"  provisioned {args.tenants} tenants in {t1 - t:.0f} s (provision_stack), "
                   f"{args.tenants * args.users} users in {time.monotonic() - t1:.0f} s", flush=True)
             for key, text, res, ttl in (("c", f"(c) mapping, {label}", "mapping", 0),
@@ -470,7 +487,7 @@ def main() -> None:
             others = sum(w[2] for w in r.windows)
             hits = 100 * r.hit / max(r.hit + r.read, 1)
             print(f"  {r.name:<52} {r.rate:8.0f} accepts/s{ratio}; {hits:.2f}% buffer hits, "
-                  f"backends {r.private_kb / 1024:.0f} MB" + (f"; {others} non-accepts, see {r.log}" if others else ""))
+                  f"backends {r.private_kb / 1024:.0f} MB, {r.maintenance} autovacuum/analyze runs" + (f"; {others} non-accepts, see {r.log}" if others else ""))
     finally:
         for r in running:
             r.stop()
