@@ -1,8 +1,8 @@
 -- Simultaneous-Use for FreeRADIUS (simul_count_query in queries.conf): the user's open sessions in
 -- this schema's radacct. A PL/pgSQL function, so each pooled connection plans the count once and
 -- then reuses the plan; sent as a plain query it was planned on every Access-Request, and planning
--- opens every one of radacct's nine indexes: with 1,000 tenants, PostgreSQL's largest cost per
--- request (measured by bench/radius.py; the README has the figures).
+-- opens every one of radacct's nine indexes, which with 1,000 tenants sit cold in each backend
+-- (bench/radius.py measured the gain; figures in the README).
 -- force_generic_plan: the plan is kept from the first call on (by default a connection plans the
 -- first five calls anew, for each tenant).
 -- The body names this schema (format() of the migration's search_path) instead of resolving
