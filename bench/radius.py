@@ -241,12 +241,12 @@ def run_load(slots: list[Slot], port: int, inflight: int, seconds: float, *, min
         sent_at[(slot.sock.fileno(), ident)] = time.monotonic()
         slot.sock.sendto(data, dest)
 
+    measuring = max_warmup <= 0
+    if measuring:  # before the clock starts: its database round trips are not load
+        on_measure()
     for _ in range(inflight):
         send()
     start = time.monotonic()
-    measuring = max_warmup <= 0
-    if measuring:
-        on_measure()
     t0 = start
     end = start + max(max_warmup, 0) + seconds
     win_start, win_accepts = start, 0
