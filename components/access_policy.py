@@ -7,7 +7,7 @@
 - The platform's FreeRADIUS login role may, in every tenant schema (and in the system schema for
   legacy shared tenants), read only the RADIUS check/reply/group/nas tables and write only
   radacct/radpostauth, and execute radius_open_sessions (Simultaneous-Use); it reads the
-  username -> schema mapping; nothing else.
+  username -> schema mapping and executes radius_user_mapped_to (mapping mode); nothing else.
 - PUBLIC gets nothing in tenant schemas.
 
 Per-table grants are rendered here and executed inside the tenant's migration transaction (parallel
