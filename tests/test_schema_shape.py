@@ -261,6 +261,22 @@ def test_public_and_tenant_radius_tables_are_identical(db: psycopg.Connection) -
     assert left == right and len(left) >= 15
 
 
+def test_public_and_tenant_open_sessions_functions_are_identical(db: psycopg.Connection) -> None:
+    """system/0007 and tenant/0007 define radius_open_sessions twice (frozen, checksummed files, one
+    per migration kind); FreeRADIUS calls both the same way, so the bodies must not drift apart."""
+    defs = {
+        schema: _strip({(d,)}, schema).pop()[0]
+        for schema, d in db.execute(
+            "SELECT n.nspname, pg_get_functiondef(p.oid) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.proname = 'radius_open_sessions' AND n.nspname IN ('public', 'tenant_alpha')"
+        )
+    }
+    assert set(defs) == {"public", "tenant_alpha"}
+    assert defs["public"] == defs["tenant_alpha"]
+    assert "radacct a" in defs["public"] and "force_generic_plan" in defs["public"]
+
+
 def test_radacct_indexes_for_freeradius(db: psycopg.Connection) -> None:
     defs = {
         n: d
